@@ -20,7 +20,8 @@ class Timeout {
 
   /// Any std::chrono duration; fractional values are rounded up to whole nanoseconds.
   template <class Rep, class Period>
-  constexpr Timeout(std::chrono::duration<Rep, Period> d) noexcept  // NOLINT(google-explicit-constructor)
+  constexpr Timeout(
+      std::chrono::duration<Rep, Period> d) noexcept  // NOLINT(google-explicit-constructor)
       : forever_(false), ns_(to_ns(d)) {}
 
   /// An optional duration: empty means forever.

@@ -13,15 +13,20 @@ namespace concur::detail {
 
 namespace {
 
-std::uint32_t compute_spin_limit() noexcept {
-  if (const char* env = std::getenv("CONCUR_SPIN")) {
+std::uint32_t env_or(const char* name, std::uint32_t fallback) noexcept {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any tuning is used
+  if (const char* env = std::getenv(name)) {
     char* end = nullptr;
     const unsigned long v = std::strtoul(env, &end, 10);
     if (end != env && v <= 1'000'000) return static_cast<std::uint32_t>(v);
   }
+  return fallback;
+}
+
+std::uint32_t compute_spin_limit() noexcept {
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  if (cpus <= 1) return 0;  // spinning cannot help when the waker needs our core
-  return 200;
+  // Spinning cannot help on one core: the thread we wait for needs it.
+  return env_or("CONCUR_SPIN", cpus <= 1 ? 0 : 200);
 }
 
 int op_for(Scope scope, int op) noexcept {
@@ -36,6 +41,11 @@ std::uint32_t* word_address(const std::atomic<std::uint32_t>& word) noexcept {
 }
 
 }  // namespace
+
+std::uint32_t yield_limit() noexcept {
+  static const std::uint32_t limit = env_or("CONCUR_YIELD", 16);
+  return limit;
+}
 
 std::uint32_t spin_limit() noexcept {
   static const std::uint32_t limit = compute_spin_limit();
@@ -52,15 +62,15 @@ bool futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
     abs_ptr = &abs;
   }
   // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so retries never drift.
-  const long rc = syscall(SYS_futex, word_address(word), op_for(scope, FUTEX_WAIT_BITSET),
-                          expected, abs_ptr, nullptr, FUTEX_BITSET_MATCH_ANY);
+  const long rc = syscall(SYS_futex, word_address(word), op_for(scope, FUTEX_WAIT_BITSET), expected,
+                          abs_ptr, nullptr, FUTEX_BITSET_MATCH_ANY);
   if (rc == -1 && errno == ETIMEDOUT) return false;
   return true;  // woken, value changed (EAGAIN), or interrupted (EINTR): caller re-checks
 }
 
 int futex_wake(const std::atomic<std::uint32_t>& word, int n, Scope scope) noexcept {
-  const long rc = syscall(SYS_futex, word_address(word), op_for(scope, FUTEX_WAKE), n, nullptr,
-                          nullptr, 0);
+  const long rc =
+      syscall(SYS_futex, word_address(word), op_for(scope, FUTEX_WAKE), n, nullptr, nullptr, 0);
   return rc < 0 ? 0 : static_cast<int>(rc);
 }
 

@@ -69,11 +69,7 @@ void Barrier::exit() {
 void Barrier::reset() {
   std::lock_guard g(cond_);
   if (count_ > 0) {
-    if (state_ == State::filling) {
-      state_ = State::resetting;
-    } else if (state_ == State::broken) {
-      state_ = State::resetting;
-    }
+    if (state_ == State::filling || state_ == State::broken) state_ = State::resetting;
   } else {
     state_ = State::filling;
   }

@@ -99,6 +99,8 @@ void Condition::notify(int n) {
   }
 }
 
-void Condition::notify_all() { notify(INT_MAX); }
+void Condition::notify_all() {
+  notify(INT_MAX);
+}
 
 }  // namespace concur::threading

@@ -22,7 +22,7 @@ struct ThreadState {
   std::string name;
   std::atomic<bool> daemon{false};
   std::function<void()> target;
-  threading::Thread* self = nullptr;  // subclass mode: run() is called on it
+  threading::Thread* self = nullptr;       // subclass mode: run() is called on it
   std::atomic<bool> subclass_mode{false};  // started without a target
   std::atomic<bool> started{false};
   std::atomic<bool> subclass_running{false};
@@ -47,9 +47,13 @@ namespace {
 
 using StatePtr = std::shared_ptr<concur::detail::ThreadState>;
 
-pid_t gettid_now() noexcept { return static_cast<pid_t>(syscall(SYS_gettid)); }
+pid_t gettid_now() noexcept {
+  return static_cast<pid_t>(syscall(SYS_gettid));
+}
 
-std::uint64_t ident_now() noexcept { return static_cast<std::uint64_t>(pthread_self()); }
+std::uint64_t ident_now() noexcept {
+  return static_cast<std::uint64_t>(pthread_self());
+}
 
 // Process-wide bookkeeping. Never destroyed: daemon threads may still use it during exit.
 struct Registry {
@@ -74,7 +78,7 @@ struct Registry {
 };
 
 Registry& registry() {
-  static Registry* r = new Registry;  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
+  static auto* r = new Registry;  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
   return *r;
 }
 
@@ -145,8 +149,8 @@ const StatePtr& current_state() {
 
 std::string demangle(const char* mangled) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
-                                             std::free);
+  std::unique_ptr<char, void (*)(void*)> out(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
   return (status == 0 && out) ? std::string(out.get()) : std::string(mangled);
 }
 
@@ -213,7 +217,9 @@ void join_non_daemon_threads_at_exit() {
 
 // ---------------------------------------------------------------- ThreadRef
 
-std::string ThreadRef::name() const { return state_ ? state_->get_name() : std::string{}; }
+std::string ThreadRef::name() const {
+  return state_ ? state_->get_name() : std::string{};
+}
 
 std::optional<std::uint64_t> ThreadRef::ident() const {
   if (!state_ || !state_->started.load()) return std::nullopt;
@@ -240,7 +246,9 @@ bool ThreadRef::is_alive() const {
   return state_->started.load() && state_->finished.load(std::memory_order_acquire) == 0;
 }
 
-bool ThreadRef::daemon() const { return state_ && state_->daemon.load(); }
+bool ThreadRef::daemon() const {
+  return state_ && state_->daemon.load();
+}
 
 bool ThreadRef::join(Timeout timeout) const {
   if (!state_ || !state_->started.load()) {
@@ -287,7 +295,9 @@ Thread::~Thread() {
   }
 }
 
-void Thread::set_target(std::function<void()> target) { state_->target = std::move(target); }
+void Thread::set_target(std::function<void()> target) {
+  state_->target = std::move(target);
+}
 
 void Thread::run() {
   if (state_->target) state_->target();
@@ -328,7 +338,7 @@ void Thread::start() {
     r.remove(state_);
     state_->subclass_running = false;
     state_->finished = 1;
-    throw RuntimeError("can't start new thread: " + std::string(std::strerror(rc)));
+    throw RuntimeError("can't start new thread: " + std::system_category().message(rc));
   }
 }
 
@@ -380,9 +390,13 @@ ExceptHook set_excepthook(ExceptHook hook) {
   return previous;
 }
 
-ThreadRef current_thread() { return ThreadRef(current_state()); }
+ThreadRef current_thread() {
+  return ThreadRef(current_state());
+}
 
-ThreadRef main_thread() { return ThreadRef(main_state()); }
+ThreadRef main_thread() {
+  return ThreadRef(main_state());
+}
 
 std::vector<ThreadRef> enumerate() {
   (void)main_state();
@@ -390,15 +404,22 @@ std::vector<ThreadRef> enumerate() {
   std::lock_guard g(r.mutex);
   std::vector<ThreadRef> out;
   out.reserve(r.active.size());
-  for (const StatePtr& s : r.active) out.push_back(ThreadRef(s));
+  for (const StatePtr& s : r.active)
+    out.push_back(ThreadRef(s));  // NOLINT(modernize-use-emplace): protected constructor
   return out;
 }
 
-std::size_t active_count() { return enumerate().size(); }
+std::size_t active_count() {
+  return enumerate().size();
+}
 
-std::uint64_t get_ident() noexcept { return ident_now(); }
+std::uint64_t get_ident() noexcept {
+  return ident_now();
+}
 
-pid_t get_native_id() noexcept { return gettid_now(); }
+pid_t get_native_id() noexcept {
+  return gettid_now();
+}
 
 std::size_t stack_size(std::optional<std::size_t> size) {
   Registry& r = registry();

@@ -89,7 +89,8 @@ class Watchdog : public testing::EmptyTestEventListener {
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   long seconds = 60;
-  if (const char* env = std::getenv("CONCUR_TEST_DEADLINE")) seconds = std::strtol(env, nullptr, 10);
+  if (const char* env = std::getenv("CONCUR_TEST_DEADLINE"))
+    seconds = std::strtol(env, nullptr, 10);
   if (seconds <= 0) seconds = 60;
   // The watchdog outlives RUN_ALL_TESTS; gtest owns listeners it is given, so keep it here.
   static Watchdog watchdog{std::chrono::seconds(seconds)};

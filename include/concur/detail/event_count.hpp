@@ -8,6 +8,7 @@
 #include <atomic>
 #include <climits>
 #include <cstdint>
+#include <thread>
 
 #include "concur/detail/futex.hpp"
 
@@ -65,6 +66,15 @@ OpStatus block_on(EventCount& ec, bool block, const Deadline& deadline, Attempt&
     if (!spin_until(might_succeed)) break;
     s = attempt();
     if (s != OpStatus::would_block) return s;
+  }
+  // The other side may be runnable on this very core (more threads than cores): give it
+  // the CPU a few times before paying for a kernel sleep and wake-up.
+  for (std::uint32_t i = 0; i < yield_limit(); ++i) {
+    std::this_thread::yield();
+    if (might_succeed()) {
+      s = attempt();
+      if (s != OpStatus::would_block) return s;
+    }
   }
   for (;;) {
     const std::uint32_t key = ec.prepare_wait();

@@ -34,14 +34,20 @@ class FifoQueueCore {
   OpStatus pop(std::optional<T>& out, bool block, const Deadline& d) {
     return ring_ ? ring_->pop(out, block, d) : locked_->pop(out, block, d);
   }
-  [[nodiscard]] std::size_t maxsize() const noexcept { return ring_ ? ring_->maxsize() : locked_->maxsize(); }
-  [[nodiscard]] std::size_t size() const noexcept { return ring_ ? ring_->size() : locked_->size(); }
+  [[nodiscard]] std::size_t maxsize() const noexcept {
+    return ring_ ? ring_->maxsize() : locked_->maxsize();
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return ring_ ? ring_->size() : locked_->size();
+  }
   void task_done() { ring_ ? ring_->task_done() : locked_->task_done(); }
   void join() { ring_ ? ring_->join() : locked_->join(); }
   [[nodiscard]] std::uint64_t unfinished_tasks() {
     return ring_ ? ring_->unfinished_tasks() : locked_->unfinished_tasks();
   }
-  void shutdown(bool immediate) { ring_ ? ring_->shutdown(immediate) : locked_->shutdown(immediate); }
+  void shutdown(bool immediate) {
+    ring_ ? ring_->shutdown(immediate) : locked_->shutdown(immediate);
+  }
   [[nodiscard]] bool is_shutdown() const noexcept {
     return ring_ ? ring_->is_shutdown() : locked_->is_shutdown();
   }

@@ -30,6 +30,9 @@ inline void cpu_relax() noexcept {
 /// machines never spin.
 std::uint32_t spin_limit() noexcept;
 
+/// How many times a blocked queue operation yields the CPU before it parks (CONCUR_YIELD).
+std::uint32_t yield_limit() noexcept;
+
 /// Kernel wait: sleeps while word == expected, until woken or the deadline passes.
 /// Returns false only on timeout; spurious returns are possible (callers re-check).
 bool futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,

@@ -180,8 +180,7 @@ class RingQueueCore {
 
   [[nodiscard]] bool can_push() const noexcept {
     const std::uint64_t pos = tail_.load(std::memory_order_relaxed);
-    return (pos & kShutdownBit) != 0 ||
-           cell(pos).seq.load(std::memory_order_relaxed) == pos;
+    return (pos & kShutdownBit) != 0 || cell(pos).seq.load(std::memory_order_relaxed) == pos;
   }
   [[nodiscard]] bool can_pop() const noexcept {
     const std::uint64_t pos = head_.load(std::memory_order_relaxed);

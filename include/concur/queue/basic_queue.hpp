@@ -32,7 +32,9 @@ class BasicQueue {
 
   /// Puts an item, waiting for a free slot if block (up to timeout). Throws Full when none
   /// frees up in time, ShutDown after shutdown(), ValueError for a negative timeout.
-  void put(const T& item, bool block = true, Timeout timeout = {}) { put_impl(item, block, timeout); }
+  void put(const T& item, bool block = true, Timeout timeout = {}) {
+    put_impl(item, block, timeout);
+  }
   void put(T&& item, bool block = true, Timeout timeout = {}) {
     put_impl(std::move(item), block, timeout);
   }
@@ -45,9 +47,12 @@ class BasicQueue {
     detail::check_blocking_timeout(block, timeout);
     std::optional<T> out;
     switch (core_.pop(out, block, detail::Deadline(timeout))) {
-      case detail::OpStatus::ok: return std::move(*out);
-      case detail::OpStatus::shutdown: throw ShutDown();
-      case detail::OpStatus::would_block: break;
+      case detail::OpStatus::ok:
+        return std::move(*out);
+      case detail::OpStatus::shutdown:
+        throw ShutDown();
+      case detail::OpStatus::would_block:
+        break;
     }
     throw Empty();
   }
@@ -102,9 +107,12 @@ class BasicQueue {
   void put_impl(U&& item, bool block, Timeout timeout) {
     detail::check_blocking_timeout(block, timeout);
     switch (core_.push(std::forward<U>(item), block, detail::Deadline(timeout))) {
-      case detail::OpStatus::ok: return;
-      case detail::OpStatus::shutdown: throw ShutDown();
-      case detail::OpStatus::would_block: break;
+      case detail::OpStatus::ok:
+        return;
+      case detail::OpStatus::shutdown:
+        throw ShutDown();
+      case detail::OpStatus::would_block:
+        break;
     }
     throw Full();
   }

@@ -11,8 +11,7 @@
 namespace concur::queue {
 
 template <class T>
-class LifoQueue
-    : public BasicQueue<T, detail::LockedQueueCore<T, detail::LifoContainer<T>>> {
+class LifoQueue : public BasicQueue<T, detail::LockedQueueCore<T, detail::LifoContainer<T>>> {
   using Base = BasicQueue<T, detail::LockedQueueCore<T, detail::LifoContainer<T>>>;
 
  public:

@@ -24,7 +24,8 @@ class PriorityQueue
  public:
   /// Python: PriorityQueue(maxsize=0).
   explicit PriorityQueue(std::ptrdiff_t maxsize = 0, Compare cmp = Compare())
-      : Base(Base::checked_maxsize(maxsize), detail::PriorityContainer<T, Compare>(std::move(cmp))) {}
+      : Base(Base::checked_maxsize(maxsize),
+             detail::PriorityContainer<T, Compare>(std::move(cmp))) {}
 };
 
 }  // namespace concur::queue

@@ -85,10 +85,9 @@ class local {
   /// Each thread's T is built as T(args...) (copies of these arguments).
   template <class... Args>
   explicit local(Args&&... args)
-      : impl_(std::make_shared<Impl>(
-            [tup = std::make_tuple(std::forward<Args>(args)...)] {
-              return std::apply([](const auto&... a) { return std::make_unique<T>(a...); }, tup);
-            })) {}
+      : impl_(std::make_shared<Impl>([tup = std::make_tuple(std::forward<Args>(args)...)] {
+          return std::apply([](const auto&... a) { return std::make_unique<T>(a...); }, tup);
+        })) {}
   local(const local&) = delete;
   local& operator=(const local&) = delete;
 

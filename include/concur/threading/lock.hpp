@@ -79,9 +79,8 @@ class Lock {
 
 inline bool Lock::acquire_slow(const detail::Deadline& deadline) noexcept {
   // Spin while the holder is likely still running on another core.
-  if (detail::spin_until([this] {
-        return state_.load(std::memory_order_relaxed) == kFree && try_lock();
-      })) {
+  if (detail::spin_until(
+          [this] { return state_.load(std::memory_order_relaxed) == kFree && try_lock(); })) {
     return true;
   }
   // Park: mark the lock contended so release() knows to wake someone.

@@ -34,9 +34,9 @@ namespace concur::threading {
 
 /// Construction options (Python: Thread(name=..., daemon=...)).
 struct ThreadOptions {
-  std::string name;              ///< empty: "Thread-N"
-  std::optional<bool> daemon;    ///< empty: inherit from the creating thread
-  std::size_t stack_size = 0;    ///< bytes; 0: threading::stack_size() or the system default
+  std::string name;            ///< empty: "Thread-N"
+  std::optional<bool> daemon;  ///< empty: inherit from the creating thread
+  std::size_t stack_size = 0;  ///< bytes; 0: threading::stack_size() or the system default
 };
 
 /// A copyable handle to a thread: what current_thread(), main_thread() and enumerate() return.
@@ -76,18 +76,19 @@ class Thread : public ThreadRef {
 
   /// Runs f(args...) on start(); the arguments are copied (wrap in std::ref to share).
   template <class F, class... Args>
-    requires(!std::same_as<std::remove_cvref_t<F>, ThreadOptions> &&
-             std::invocable<std::decay_t<F>, std::decay_t<Args>...>)
-  explicit Thread(F&& f, Args&&... args)
+  requires(!std::same_as<std::remove_cvref_t<F>, ThreadOptions> &&
+           std::invocable<std::decay_t<F>, std::decay_t<Args>...>) explicit Thread(F&& f,
+                                                                                   Args&&... args)
       : Thread(ThreadOptions{}, std::forward<F>(f), std::forward<Args>(args)...) {}
 
   template <class F, class... Args>
-    requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-  Thread(ThreadOptions options, F&& f, Args&&... args) : Thread(std::move(options)) {
-    set_target([fn = std::forward<F>(f),
-                tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
-      std::apply([&fn](auto&... a) { (void)std::invoke(fn, a...); }, tup);
-    });
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...> Thread(ThreadOptions options,
+                                                                         F&& f, Args&&... args)
+      : Thread(std::move(options)) {
+    set_target(
+        [fn = std::forward<F>(f), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+          std::apply([&fn](auto&... a) { (void)std::invoke(fn, a...); }, tup);
+        });
   }
 
   Thread(const Thread&) = delete;

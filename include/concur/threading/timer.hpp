@@ -15,8 +15,8 @@ class Timer : public Thread {
  public:
   /// Python: Timer(interval, function, args). The arguments are copied.
   template <class Rep, class Period, class F, class... Args>
-    requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-  Timer(std::chrono::duration<Rep, Period> interval, F&& f, Args&&... args)
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...> Timer(
+      std::chrono::duration<Rep, Period> interval, F&& f, Args&&... args)
       : Timer(std::make_shared<Event>(), Timeout(interval), std::forward<F>(f),
               std::forward<Args>(args)...) {}
 
@@ -26,12 +26,11 @@ class Timer : public Thread {
  private:
   template <class F, class... Args>
   Timer(std::shared_ptr<Event> finished, Timeout interval, F&& f, Args&&... args)
-      : Thread(
-            [finished, interval, fn = std::forward<F>(f),
-             tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
-              if (!finished->wait(interval)) std::apply(fn, tup);
-              finished->set();
-            }),
+      : Thread([finished, interval, fn = std::forward<F>(f),
+                tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+          if (!finished->wait(interval)) std::apply(fn, tup);
+          finished->set();
+        }),
         finished_(std::move(finished)) {}
 
   std::shared_ptr<Event> finished_;
