@@ -1,6 +1,5 @@
 #include "concur/threading/thread.hpp"
 
-#include <cxxabi.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "concur/detail/exception_text.hpp"
 #include "concur/detail/futex.hpp"
 
 namespace concur::detail {
@@ -147,32 +147,19 @@ const StatePtr& current_state() {
   return tls_current;
 }
 
-std::string demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return (status == 0 && out) ? std::string(out.get()) : std::string(mangled);
-}
-
 // Called from inside a catch block: describes the exception being handled.
-ExceptHookArgs describe_current_exception(const StatePtr& state) {
+ExceptHookArgs describe_current_exception() {
+  const concur::detail::ExceptionText text = concur::detail::describe_current_exception();
   ExceptHookArgs args;
   args.exc_value = std::current_exception();
-  const std::type_info* type = abi::__cxa_current_exception_type();
-  args.exc_type = type ? demangle(type->name()) : "unknown exception";
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    args.message = e.what();
-  } catch (...) {
-  }
-  args.thread = ThreadRef(current_thread());
-  (void)state;
+  args.exc_type = text.type;
+  args.message = text.message;
+  args.thread = current_thread();
   return args;
 }
 
-void report_exception(const StatePtr& state) {
-  const ExceptHookArgs args = describe_current_exception(state);
+void report_exception() {
+  const ExceptHookArgs args = describe_current_exception();
   ExceptHook hook;
   {
     Registry& r = registry();
@@ -187,7 +174,7 @@ void report_exception(const StatePtr& state) {
     hook(args);
   } catch (...) {
     std::fputs("Exception in threading.excepthook:\n", stderr);
-    default_excepthook(describe_current_exception(state));
+    default_excepthook(describe_current_exception());
     default_excepthook(args);
   }
 }
@@ -361,7 +348,7 @@ void* Thread::entry(void* arg) {
       state->self->run();
     }
   } catch (...) {
-    report_exception(state);
+    report_exception();
   }
   state->target = nullptr;  // release captured resources in this thread, as Python does
   state->subclass_running.store(false, std::memory_order_release);
