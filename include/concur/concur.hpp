@@ -3,6 +3,7 @@
 #pragma once
 
 #include "concur/errors.hpp"
+#include "concur/futures.hpp"
 #include "concur/queue.hpp"
 #include "concur/threading.hpp"
 #include "concur/timeout.hpp"

@@ -40,7 +40,7 @@ class Timeout {
     using namespace std::chrono;
     // Saturate at ~285 years instead of overflowing for huge durations (hours::max()...).
     constexpr long double kMax = 9.0e18L;
-    const long double approx = duration<long double, std::nano>(d).count();
+    const long double approx = std::chrono::duration<long double, std::nano>(d).count();
     if (approx >= kMax) return nanoseconds{static_cast<std::int64_t>(kMax)};
     if (approx <= -kMax) return nanoseconds{-static_cast<std::int64_t>(kMax)};
     if constexpr (treat_as_floating_point_v<Rep>) {
