@@ -17,15 +17,15 @@ constexpr auto as_word(FutureStatus s) noexcept {
 }  // namespace
 
 bool FutureCore::cancel() {
-  std::vector<std::function<void()>> callbacks;
+  Completion completion;
   {
     std::lock_guard g(lock_);
     const FutureStatus s = status();
     if (s == FutureStatus::running || s == FutureStatus::finished) return false;
     if (s == FutureStatus::cancelled || s == FutureStatus::cancelled_and_notified) return true;
-    callbacks = complete_locked(FutureStatus::cancelled);
+    completion = complete_locked(FutureStatus::cancelled);
   }
-  after_complete(std::move(callbacks));
+  after_complete(std::move(completion));
   return true;
 }
 
@@ -33,21 +33,33 @@ bool FutureCore::set_running_or_notify_cancel() {
   std::lock_guard g(lock_);
   const FutureStatus s = status();
   if (s == FutureStatus::cancelled) {
-    status_.store(as_word(FutureStatus::cancelled_and_notified), std::memory_order_release);
+    set_status_locked(FutureStatus::cancelled_and_notified);
     return false;
   }
   if (s != FutureStatus::pending) {
     throw futures::InvalidStateError("future in unexpected state");
   }
-  status_.store(as_word(FutureStatus::running), std::memory_order_release);
+  set_status_locked(FutureStatus::running);
   return true;
 }
 
 bool FutureCore::wait(const Deadline& deadline) const noexcept {
+  if (done() || spin_until([this] { return done(); })) return true;
   for (;;) {
-    const std::uint32_t s = status_.load(std::memory_order_acquire);
-    if (s != as_word(FutureStatus::pending) && s != as_word(FutureStatus::running)) return true;
-    if (!park(status_, s, deadline)) return done();
+    std::uint32_t s = status_.load(std::memory_order_acquire);
+    if (done()) return true;
+    if ((s & kWaiterBit) == 0) {
+      if (!status_.compare_exchange_weak(s, s | kWaiterBit, std::memory_order_acq_rel)) continue;
+      s |= kWaiterBit;
+    }
+    if (!futex_wait(status_, s, deadline)) return done();
+  }
+}
+
+void FutureCore::set_status_locked(FutureStatus next) noexcept {
+  std::uint32_t cur = status_.load(std::memory_order_relaxed);
+  while (!status_.compare_exchange_weak(cur, as_word(next) | (cur & kWaiterBit),
+                                        std::memory_order_acq_rel)) {
   }
 }
 
@@ -82,16 +94,16 @@ void FutureCore::throw_if_done_locked() const {
   if (done()) throw futures::InvalidStateError("future is already done");
 }
 
-std::vector<std::function<void()>> FutureCore::complete_locked(FutureStatus final_status) {
-  status_.store(as_word(final_status), std::memory_order_release);
+FutureCore::Completion FutureCore::complete_locked(FutureStatus final_status) {
+  const std::uint32_t old = status_.exchange(as_word(final_status), std::memory_order_acq_rel);
   for (FutureWatcher* w : watchers_) w->on_done(this);
   watchers_.clear();
-  return std::move(callbacks_);
+  return Completion{std::move(callbacks_), (old & kWaiterBit) != 0};
 }
 
-void FutureCore::after_complete(std::vector<std::function<void()>> callbacks) noexcept {
-  futex_wake(status_, INT_MAX);
-  for (auto& cb : callbacks) {
+void FutureCore::after_complete(Completion completion) noexcept {
+  if (completion.had_waiters) futex_wake(status_, INT_MAX);
+  for (auto& cb : completion.callbacks) {
     try {
       cb();
     } catch (...) {

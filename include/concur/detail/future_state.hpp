@@ -50,7 +50,7 @@ class FutureCore {
   virtual void run() {}
 
   [[nodiscard]] FutureStatus status() const noexcept {
-    return static_cast<FutureStatus>(status_.load(std::memory_order_acquire));
+    return static_cast<FutureStatus>(status_.load(std::memory_order_acquire) & ~kWaiterBit);
   }
   [[nodiscard]] bool done() const noexcept {
     const FutureStatus s = status();
@@ -82,23 +82,31 @@ class FutureCore {
   /// when already done.
   template <class Store>
   void finish(Store&& store) {
-    std::vector<std::function<void()>> callbacks;
+    Completion completion;
     {
       std::lock_guard g(lock_);
       throw_if_done_locked();
       store();
-      callbacks = complete_locked(FutureStatus::finished);
+      completion = complete_locked(FutureStatus::finished);
     }
-    after_complete(std::move(callbacks));
+    after_complete(std::move(completion));
   }
   void add_callback(std::function<void()> cb);
 
  private:
+  struct Completion {
+    std::vector<std::function<void()>> callbacks;
+    bool had_waiters = false;
+  };
   void throw_if_done_locked() const;
-  std::vector<std::function<void()>> complete_locked(FutureStatus final_status);
-  void after_complete(std::vector<std::function<void()>> callbacks) noexcept;
+  void set_status_locked(FutureStatus s) noexcept;
+  Completion complete_locked(FutureStatus final_status);
+  void after_complete(Completion completion) noexcept;
 
-  std::atomic<std::uint32_t> status_{static_cast<std::uint32_t>(FutureStatus::pending)};
+  // Status in the low bits; kWaiterBit is set by a thread about to sleep in the kernel, so
+  // completion only pays for a futex wake when someone is actually asleep.
+  static constexpr std::uint32_t kWaiterBit = std::uint32_t{1} << 31;
+  mutable std::atomic<std::uint32_t> status_{static_cast<std::uint32_t>(FutureStatus::pending)};
   mutable threading::Lock lock_;
   std::exception_ptr error_;
   std::vector<std::function<void()>> callbacks_;
