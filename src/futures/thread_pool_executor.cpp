@@ -37,23 +37,31 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
 }
 
 void ThreadPoolExecutor::enqueue(std::shared_ptr<concur::detail::FutureCore> task) {
+  if (broken_.load(std::memory_order_acquire)) throw BrokenThreadPool(broken_reason_);
+  // The queue refuses work once shut down, so no task can slip in behind shutdown().
+  if (!work_.push(std::move(task))) {
+    throw RuntimeError("cannot schedule new futures after shutdown");
+  }
+  if (all_started_.load(std::memory_order_relaxed)) return;
   std::lock_guard g(shutdown_lock_);
-  if (!broken_.empty()) throw BrokenThreadPool(broken_);
-  if (shutdown_) throw RuntimeError("cannot schedule new futures after shutdown");
-  work_.put(std::move(task));
   adjust_thread_count();
 }
 
 void ThreadPoolExecutor::adjust_thread_count() {
   // An idle worker will pick the task up: no new thread (Python 3.8+).
   if (idle_.acquire(false)) return;
-  if (threads_.size() >= max_workers_) return;
+  if (shutdown_ || threads_.size() >= max_workers_) return;
+  start_worker_locked();
+}
+
+void ThreadPoolExecutor::start_worker_locked() {
   threading::ThreadOptions options;
   options.name = prefix_ + "_" + std::to_string(threads_.size());
   options.daemon = true;  // the executor joins its workers itself (shutdown / destructor)
   auto t = std::make_unique<threading::Thread>(std::move(options), [this] { worker_main(); });
   t->start();
   threads_.push_back(std::move(t));
+  if (threads_.size() >= max_workers_) all_started_.store(true, std::memory_order_relaxed);
 }
 
 void ThreadPoolExecutor::worker_main() {
@@ -69,30 +77,29 @@ void ThreadPoolExecutor::worker_main() {
       return;
     }
   }
-  for (;;) {
-    Task task;
-    try {
-      task = work_.get();
-    } catch (const queue::ShutDown&) {
-      return;  // shut down and drained
-    }
-    task->run();
+  std::optional<Task> task;
+  while (work_.pop(task, true, concur::detail::Deadline::never()) == concur::detail::OpStatus::ok) {
+    (*task)->run();
     task.reset();
-    idle_.release();
+    if (!all_started_.load(std::memory_order_relaxed)) idle_.release();
   }
 }
 
 void ThreadPoolExecutor::initializer_failed() {
-  const std::string reason = "A thread initializer failed, the thread pool is not usable anymore";
   {
     std::lock_guard g(shutdown_lock_);
-    broken_ = reason;
+    if (!broken_.load(std::memory_order_relaxed)) {
+      broken_reason_ = "A thread initializer failed, the thread pool is not usable anymore";
+      broken_.store(true, std::memory_order_release);
+    }
   }
   // Fail everything still queued; later submits raise BrokenThreadPool.
-  while (auto task = work_.try_get()) {
+  std::optional<Task> task;
+  while (work_.pop(task, false, {}) == concur::detail::OpStatus::ok) {
     if ((*task)->set_running_or_notify_cancel()) {
-      (*task)->set_exception_erased(std::make_exception_ptr(BrokenThreadPool(reason)));
+      (*task)->set_exception_erased(std::make_exception_ptr(BrokenThreadPool(broken_reason_)));
     }
+    task.reset();
   }
 }
 
@@ -102,9 +109,15 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     std::lock_guard g(shutdown_lock_);
     shutdown_ = true;
     if (cancel_futures) {
-      while (auto task = work_.try_get()) (*task)->cancel();
+      std::optional<Task> task;
+      while (work_.pop(task, false, {}) == concur::detail::OpStatus::ok) {
+        (*task)->cancel();
+        task.reset();
+      }
     }
-    work_.shutdown(false);  // workers finish what is queued, then see ShutDown and exit
+    work_.shutdown();  // workers finish what is queued, then exit
+    // A submit that raced this shutdown may have queued work before any worker existed.
+    if (threads_.empty() && work_.size() != 0) start_worker_locked();
     for (auto& t : threads_) to_join.push_back(t.get());
   }
   if (wait) {

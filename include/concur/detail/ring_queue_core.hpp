@@ -129,26 +129,17 @@ class RingQueueCore {
     return cells_[mask_ != 0 || capacity_ == 1 ? (pos & mask_) : (pos % capacity_)];
   }
 
+ public:
+  // Single attempts: no waiting and no wake-ups (cores built on this ring notify their own
+  // waiters).
   template <class U>
   OpStatus try_push(U&& item) {
-    std::uint64_t pos = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (pos & kShutdownBit) return OpStatus::shutdown;
-      Cell& c = cell(pos);
-      const std::uint64_t seq = c.seq.load(std::memory_order_acquire);
-      const auto diff = static_cast<std::int64_t>(seq - pos);
-      if (diff == 0) {
-        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-          ::new (static_cast<void*>(c.storage)) T(std::forward<U>(item));
-          c.seq.store(pos + 1, std::memory_order_seq_cst);  // publish (seq_cst: see notify)
-          return OpStatus::ok;
-        }
-      } else if (diff < 0) {
-        return OpStatus::would_block;  // the cell still holds the item from a lap ago
-      } else {
-        pos = tail_.load(std::memory_order_relaxed);
-      }
-    }
+    return push_once<false>(std::forward<U>(item));
+  }
+  /// Like try_push, but also after shutdown (for a core that drains its own overflow).
+  template <class U>
+  OpStatus try_push_unchecked(U&& item) {
+    return push_once<true>(std::forward<U>(item));
   }
 
   OpStatus try_pop(std::optional<T>& out) {
@@ -185,6 +176,31 @@ class RingQueueCore {
   [[nodiscard]] bool can_pop() const noexcept {
     const std::uint64_t pos = head_.load(std::memory_order_relaxed);
     return cell(pos).seq.load(std::memory_order_relaxed) == pos + 1 || is_shutdown();
+  }
+
+ private:
+  template <bool kIgnoreShutdown, class U>
+  OpStatus push_once(U&& item) {
+    std::uint64_t word = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (!kIgnoreShutdown && (word & kShutdownBit) != 0) return OpStatus::shutdown;
+      const std::uint64_t pos = word & ~kShutdownBit;
+      Cell& c = cell(pos);
+      const std::uint64_t seq = c.seq.load(std::memory_order_acquire);
+      const auto diff = static_cast<std::int64_t>(seq - pos);
+      if (diff == 0) {
+        if (tail_.compare_exchange_weak(word, (pos + 1) | (word & kShutdownBit),
+                                        std::memory_order_relaxed)) {
+          ::new (static_cast<void*>(c.storage)) T(std::forward<U>(item));
+          c.seq.store(pos + 1, std::memory_order_seq_cst);  // publish (seq_cst: see notify)
+          return OpStatus::ok;
+        }
+      } else if (diff < 0) {
+        return OpStatus::would_block;  // the cell still holds the item from a lap ago
+      } else {
+        word = tail_.load(std::memory_order_relaxed);
+      }
+    }
   }
 
   const std::size_t capacity_;

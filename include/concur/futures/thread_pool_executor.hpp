@@ -8,6 +8,7 @@
 //   std::printf("%d\n", f.result());      // 49
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -15,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "concur/detail/work_queue.hpp"
 #include "concur/futures/executor.hpp"
-#include "concur/queue/queue.hpp"
 #include "concur/threading/lock.hpp"
 #include "concur/threading/semaphore.hpp"
 #include "concur/threading/thread.hpp"
@@ -47,15 +48,19 @@ class ThreadPoolExecutor : public Executor {
   void worker_main();
   void initializer_failed();
 
+  void start_worker_locked();
+
   std::size_t max_workers_;
   std::string prefix_;
   std::function<void()> initializer_;
-  queue::Queue<Task> work_{0};
+  concur::detail::WorkQueue<Task> work_;
   threading::Semaphore idle_{0};
   threading::Lock shutdown_lock_;
   std::vector<std::unique_ptr<threading::Thread>> threads_;  // guarded by shutdown_lock_
   bool shutdown_ = false;                                    // guarded by shutdown_lock_
-  std::string broken_;                                       // guarded by shutdown_lock_
+  std::atomic<bool> all_started_{false};  // max_workers threads exist: skip idle accounting
+  std::atomic<bool> broken_{false};
+  std::string broken_reason_;  // written once, before broken_ becomes true
 };
 
 }  // namespace concur::futures
