@@ -34,9 +34,11 @@ namespace concur::threading {
 
 /// Construction options (Python: Thread(name=..., daemon=...)).
 struct ThreadOptions {
-  std::string name;            ///< empty: "Thread-N"
-  std::optional<bool> daemon;  ///< empty: inherit from the creating thread
-  std::size_t stack_size = 0;  ///< bytes; 0: threading::stack_size() or the system default
+  // Every member has a default initializer so designated initializers may omit any of them
+  // (g++ 12 warns otherwise under -Wextra).
+  std::string name{};            ///< empty: "Thread-N"
+  std::optional<bool> daemon{};  ///< empty: inherit from the creating thread
+  std::size_t stack_size{0};     ///< bytes; 0: threading::stack_size() or the system default
 };
 
 /// A copyable handle to a thread: what current_thread(), main_thread() and enumerate() return.
