@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
-#include <unordered_set>
 
 #include "concur/detail/exception_text.hpp"
 #include "concur/detail/futex.hpp"
@@ -31,7 +31,8 @@ struct ThreadState {
   std::atomic<std::uint64_t> ident{0};
   std::atomic<pid_t> native_id{0};
   std::size_t stack_size = 0;
-  bool foreign = false;  // main or dummy thread: always alive while registered
+  bool foreign = false;            // main or dummy thread: alive while registered
+  std::uint64_t registry_seq = 0;  // key in the registry (guarded by its mutex)
 
   std::string get_name() const {
     std::lock_guard g(name_mutex);
@@ -58,7 +59,9 @@ std::uint64_t ident_now() noexcept {
 // Process-wide bookkeeping. Never destroyed: daemon threads may still use it during exit.
 struct Registry {
   std::mutex mutex;
-  std::unordered_set<StatePtr> active;
+  // Live threads in the order they registered (main first), as Python's enumerate() lists them.
+  std::map<std::uint64_t, StatePtr> active;
+  std::uint64_t next_seq = 1;  // 0 is the main thread
   std::atomic<std::uint64_t> thread_counter{0};
   std::atomic<std::uint64_t> dummy_counter{0};
   std::atomic<std::size_t> default_stack{0};
@@ -69,11 +72,12 @@ struct Registry {
 
   void add(const StatePtr& s) {
     std::lock_guard g(mutex);
-    active.insert(s);
+    s->registry_seq = next_seq++;
+    active.emplace(s->registry_seq, s);
   }
   void remove(const StatePtr& s) {
     std::lock_guard g(mutex);
-    active.erase(s);
+    active.erase(s->registry_seq);
   }
 };
 
@@ -126,7 +130,8 @@ const StatePtr& main_state() {
       r.main->name = "MainThread";
       r.main->native_id = getpid();
     }
-    r.active.insert(r.main);
+    r.main->registry_seq = 0;
+    r.active.emplace(0, r.main);
   }
   return r.main;
 }
@@ -187,7 +192,7 @@ void join_non_daemon_threads_at_exit() {
     {
       Registry& r = registry();
       std::lock_guard g(r.mutex);
-      for (const StatePtr& s : r.active) {
+      for (const auto& [seq, s] : r.active) {
         if (!s->foreign && !s->daemon.load() && s != me) pending.push_back(s);
       }
     }
@@ -228,7 +233,8 @@ bool ThreadRef::is_alive() const {
   if (!state_) return false;
   if (state_->foreign) {
     std::lock_guard g(registry().mutex);
-    return registry().active.count(state_) != 0;
+    const auto it = registry().active.find(state_->registry_seq);
+    return it != registry().active.end() && it->second == state_;
   }
   return state_->started.load() && state_->finished.load(std::memory_order_acquire) == 0;
 }
@@ -391,7 +397,7 @@ std::vector<ThreadRef> enumerate() {
   std::lock_guard g(r.mutex);
   std::vector<ThreadRef> out;
   out.reserve(r.active.size());
-  for (const StatePtr& s : r.active)
+  for (const auto& [seq, s] : r.active)
     out.push_back(ThreadRef(s));  // NOLINT(modernize-use-emplace): protected constructor
   return out;
 }

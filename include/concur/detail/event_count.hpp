@@ -17,10 +17,12 @@ namespace concur::detail {
 class EventCount {
  public:
   [[nodiscard]] std::uint32_t prepare_wait() noexcept {
+    // A seq_cst read-modify-write: the waiter's later re-check of its condition cannot move
+    // before it (acquire for the compiler; a full barrier on x86, RCsc on ARMv8), and the
+    // notifier publishes with a seq_cst store before reading waiters_. (No separate fence:
+    // g++ rejects atomic_thread_fence under -fsanitize=thread.)
     waiters_.fetch_add(1, std::memory_order_seq_cst);
-    const std::uint32_t key = seq_.load(std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    return key;
+    return seq_.load(std::memory_order_seq_cst);
   }
   void cancel_wait() noexcept { waiters_.fetch_sub(1, std::memory_order_relaxed); }
   /// Sleeps until a notify() after prepare_wait() returned key; false on timeout.
