@@ -1,0 +1,140 @@
+// concur-bench: runs each workload in concur, in Python's standard library (bench/python/,
+// run with python3 as a subprocess) and in the C++ peers that were found at build time, side
+// by side; prints a table and writes results.json, results.md and ratios.svg.
+//
+//   concur-bench [--quick] [--out DIR] [--only NAME] [--no-python] [--repeat N]
+//                [--python-dir DIR]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bench.hpp"
+#include "report.hpp"
+
+#ifndef CONCUR_SOURCE_DIR
+#define CONCUR_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using concur_bench::Options;
+using concur_bench::WorkloadResult;
+
+const std::vector<std::pair<std::string, std::function<WorkloadResult(const Options&)>>>
+    kWorkloads = {{"lock_counter", concur_bench::run_lock_counter},
+                  {"queue_bounded", concur_bench::run_queue_bounded},
+                  {"io_sleep_threads", concur_bench::run_io_sleep_threads}};
+
+void usage(FILE* f) {
+  std::fprintf(f,
+               "usage: concur-bench [--quick] [--out DIR] [--only NAME] [--no-python]\n"
+               "                    [--repeat N] [--python-dir DIR]\n"
+               "  --quick           fewer runs, fewer Python increments (under a minute)\n"
+               "  --out DIR         where results.json, results.md, ratios.svg go "
+               "(default bench-results/)\n"
+               "  --only NAME       one workload: lock_counter, queue_bounded, "
+               "io_sleep_threads\n"
+               "  --no-python       skip the Python side\n"
+               "  --repeat N        report the median of N runs (default 5, --quick 3;\n"
+               "                    io_sleep_threads runs once with --quick)\n"
+               "  --python-dir DIR  the Python scripts (default %s/bench/python)\n",
+               CONCUR_SOURCE_DIR);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  opt.python_dir = std::string(CONCUR_SOURCE_DIR) + "/bench/python";
+  int repeat = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "concur-bench: %s needs a value\n", argv[i]);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--quick") {
+      opt.quick = true;
+    } else if (a == "--no-python") {
+      opt.python = false;
+    } else if (a == "--out") {
+      opt.out_dir = value();
+    } else if (a == "--only") {
+      opt.only = value();
+    } else if (a == "--python-dir") {
+      opt.python_dir = value();
+    } else if (a == "--repeat") {
+      const std::string v = value();
+      repeat = std::atoi(v.c_str());
+      if (repeat < 1) {
+        std::fprintf(stderr, "concur-bench: --repeat needs a positive number, got '%s'\n",
+                     v.c_str());
+        return 2;
+      }
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "concur-bench: unknown option '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  opt.repeat = repeat > 0 ? repeat : (opt.quick ? 3 : 5);
+  if (!opt.only.empty()) {
+    bool known = false;
+    for (const auto& w : kWorkloads) known = known || w.first == opt.only;
+    if (!known) {
+      std::fprintf(stderr, "concur-bench: unknown workload '%s'\n", opt.only.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (opt.python) {
+    opt.python_exe = concur_bench::find_python();
+    if (opt.python_exe.empty()) std::printf("note: python3 not found on PATH: Python skipped\n");
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<WorkloadResult> results;
+  bool failed = false;
+  for (const auto& [name, run] : kWorkloads) {
+    if (!opt.only.empty() && opt.only != name) continue;
+    std::printf("running %s ...\n", name.c_str());
+    std::fflush(stdout);
+    try {
+      results.push_back(run(opt));
+    } catch (const std::exception& e) {
+      WorkloadResult r(name, "", "");
+      r.concur.name = "concur";
+      r.concur.note = "failed";
+      r.failed = true;
+      r.error = e.what();
+      results.push_back(r);
+    }
+    if (results.back().failed) {
+      failed = true;
+      std::printf("  FAILED: %s\n", results.back().error.c_str());
+    }
+  }
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  concur_bench::print_tables(results, opt);
+  std::string error;
+  if (!concur_bench::write_reports(results, opt, error)) {
+    std::fprintf(stderr, "concur-bench: %s\n", error.c_str());
+    return 1;
+  }
+  std::printf("\nwrote %s/results.json, results.md, ratios.svg (total %.1f s)\n",
+              opt.out_dir.c_str(), total);
+  return failed ? 1 : 0;
+}
