@@ -29,7 +29,10 @@ using concur_bench::WorkloadResult;
 const std::vector<std::pair<std::string, std::function<WorkloadResult(const Options&)>>>
     kWorkloads = {{"lock_counter", concur_bench::run_lock_counter},
                   {"queue_bounded", concur_bench::run_queue_bounded},
-                  {"io_sleep_threads", concur_bench::run_io_sleep_threads}};
+                  {"io_sleep_threads", concur_bench::run_io_sleep_threads},
+                  {"executor_submit", concur_bench::run_executor_submit},
+                  {"executor_map", concur_bench::run_executor_map},
+                  {"executor_latency", concur_bench::run_executor_latency}};
 
 void usage(FILE* f) {
   std::fprintf(f,
@@ -39,7 +42,8 @@ void usage(FILE* f) {
                "  --out DIR         where results.json, results.md, ratios.svg go "
                "(default bench-results/)\n"
                "  --only NAME       one workload: lock_counter, queue_bounded, "
-               "io_sleep_threads\n"
+               "io_sleep_threads,\n"
+               "                    executor_submit, executor_map, executor_latency\n"
                "  --no-python       skip the Python side\n"
                "  --repeat N        report the median of N runs (default 5, --quick 3;\n"
                "                    io_sleep_threads runs once with --quick)\n"

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "concur/detail/exception_text.hpp"
 #include "concur/futures/errors.hpp"
@@ -44,7 +45,13 @@ bool FutureCore::set_running_or_notify_cancel() {
 }
 
 bool FutureCore::wait(const Deadline& deadline) const noexcept {
-  if (done() || spin_until([this] { return done(); })) return true;
+  if (done()) return true;
+  // Yield rather than spin: the thread that completes this future is often the one just
+  // woken, and the scheduler tends to place it on this very core.
+  for (std::uint32_t i = 0; i < yield_limit(); ++i) {
+    std::this_thread::yield();
+    if (done()) return true;
+  }
   for (;;) {
     std::uint32_t s = status_.load(std::memory_order_acquire);
     if (done()) return true;
