@@ -53,7 +53,7 @@ int main() {
       std::printf("%llu %d\n", static_cast<unsigned long long>(*t.ident()), getpid());
     }
     std::string names;
-    for (const th::ThreadRef& t : th::enumerate()) names += " " + t.name();
+    for (const th::ThreadRef& t : th::enumerate()) names.append(" ").append(t.name());
     std::printf("enumerate:%s\n", names.c_str());
     std::printf("active_count %zu\n", th::active_count());
     course::check(th::active_count() == 11, "main + 10 threads alive");
