@@ -20,6 +20,10 @@ class Watchdog : public testing::EmptyTestEventListener {
  public:
   explicit Watchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { loop(); }) {}
   ~Watchdog() override {
+    if (getpid() != owner_pid_) {  // a forked child that exits: the thread is not ours
+      thread_.detach();
+      return;
+    }
     {
       std::lock_guard g(mutex_);
       stop_ = true;
@@ -75,6 +79,7 @@ class Watchdog : public testing::EmptyTestEventListener {
   }
 
   std::chrono::seconds limit_;
+  pid_t owner_pid_ = getpid();
   std::mutex mutex_;
   std::condition_variable cv_;
   std::string name_;
@@ -92,10 +97,8 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("CONCUR_TEST_DEADLINE"))
     seconds = std::strtol(env, nullptr, 10);
   if (seconds <= 0) seconds = 60;
-  // The watchdog outlives RUN_ALL_TESTS; gtest owns listeners it is given, so keep it here.
-  static Watchdog watchdog{std::chrono::seconds(seconds)};
-  testing::UnitTest::GetInstance()->listeners().Append(&watchdog);
-  const int rc = RUN_ALL_TESTS();
-  testing::UnitTest::GetInstance()->listeners().Release(&watchdog);
-  return rc;
+  // gtest owns (and deletes at exit) the listeners it is given, also when a test calls exit().
+  testing::UnitTest::GetInstance()->listeners().Append(
+      new Watchdog(std::chrono::seconds(seconds)));  // NOLINT(cppcoreguidelines-owning-memory)
+  return RUN_ALL_TESTS();
 }

@@ -27,8 +27,8 @@ class Lock {
   /// Python: acquire(blocking=True, timeout=-1). Returns true when acquired.
   /// Throws ValueError for a timeout with blocking=false or a negative timeout.
   bool acquire(bool blocking = true, Timeout timeout = {}) {
-    if (try_lock()) return true;
     detail::check_blocking_timeout(blocking, timeout);
+    if (try_lock()) return true;
     if (!blocking) return false;
     return acquire_slow(detail::Deadline(timeout));
   }

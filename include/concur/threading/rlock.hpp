@@ -26,6 +26,7 @@ class RLock {
 
   /// Python: acquire(blocking=True, timeout=-1). Re-acquiring by the owner always succeeds.
   bool acquire(bool blocking = true, Timeout timeout = {}) {
+    detail::check_blocking_timeout(blocking, timeout);
     const std::uintptr_t me = detail::thread_token();
     if (owner_.load(std::memory_order_relaxed) == me) {
       ++count_;

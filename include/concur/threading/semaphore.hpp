@@ -26,8 +26,8 @@ class Semaphore {
 
   /// Takes one unit; returns false on timeout or when non-blocking and none is free.
   bool acquire(bool blocking = true, Timeout timeout = {}) {
-    if (try_take()) return true;
     detail::check_blocking_timeout(blocking, timeout);
+    if (try_take()) return true;
     if (!blocking) return false;
     return acquire_slow(detail::Deadline(timeout));
   }
