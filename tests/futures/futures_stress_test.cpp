@@ -11,7 +11,7 @@ namespace cf = concur::futures;
 
 namespace {
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr std::int64_t kScale = 10;
+constexpr std::int64_t kScale = 10;  // sanitizers slow this suite more than kScale
 #else
 constexpr std::int64_t kScale = 1;
 #endif

@@ -8,27 +8,16 @@
 #include <mutex>
 #include <vector>
 
+#include "support/test_helpers.hpp"
+
 using namespace std::chrono_literals;
 namespace th = concur::threading;
 
 namespace {
-#if defined(__SANITIZE_THREAD__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
-using Clock = std::chrono::steady_clock;
+using concur_test::Clock;
+using concur_test::kScale;
 
-// Waits (polling) until f() is true or 5 s pass.
-template <class F>
-bool eventually(F f) {
-  const auto end = Clock::now() + 5s;
-  while (!f()) {
-    if (Clock::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using concur_test::eventually;
 
 // Starts n waiters on cv; each increments `woken` after its wait returns true.
 struct Waiters {

@@ -7,14 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "support/test_helpers.hpp"
+
 namespace th = concur::threading;
 
 namespace {
-#if defined(__SANITIZE_THREAD__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+using concur_test::kScale;
 
 struct Tracked {
   static inline std::atomic<int> alive{0};

@@ -7,16 +7,14 @@
 #include <mutex>
 #include <vector>
 
+#include "support/test_helpers.hpp"
+
 using namespace std::chrono_literals;
 namespace th = concur::threading;
 
 namespace {
-#if defined(__SANITIZE_THREAD__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
-using Clock = std::chrono::steady_clock;
+using concur_test::Clock;
+using concur_test::kScale;
 }  // namespace
 
 TEST(Lock, AcquireRelease) {

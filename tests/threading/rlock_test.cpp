@@ -7,15 +7,13 @@
 #include <mutex>
 #include <vector>
 
+#include "support/test_helpers.hpp"
+
 using namespace std::chrono_literals;
 namespace th = concur::threading;
 
 namespace {
-#if defined(__SANITIZE_THREAD__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+using concur_test::kScale;
 }  // namespace
 
 TEST(RLock, Reentrancy) {

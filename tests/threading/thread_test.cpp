@@ -9,16 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_helpers.hpp"
+
 using namespace std::chrono_literals;
 namespace th = concur::threading;
 
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+using concur_test::kScale;
 
 struct Counted {
   static inline std::atomic<int> copies{0};

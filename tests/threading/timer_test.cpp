@@ -6,11 +6,13 @@
 #include <concur/concur.hpp>
 #include <string>
 
+#include "support/test_helpers.hpp"
+
 using namespace std::chrono_literals;
 namespace th = concur::threading;
 
 namespace {
-using Clock = std::chrono::steady_clock;
+using concur_test::Clock;
 }  // namespace
 
 TEST(Timer, FiresAfterInterval) {
