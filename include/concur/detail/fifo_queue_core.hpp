@@ -1,5 +1,5 @@
 // concur/detail/fifo_queue_core.hpp - Queue<T>'s core: the lock-free ring when bounded
-// (up to kMaxRing cells, allocated up front), the locked deque otherwise.
+// (2 to kMaxRing cells, allocated up front), the locked deque otherwise.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +19,8 @@ class FifoQueueCore {
   static constexpr std::size_t kMaxRing = std::size_t{1} << 20;
 
   explicit FifoQueueCore(std::size_t maxsize) {
-    if (maxsize != 0 && maxsize <= kMaxRing) {
+    // The ring needs two cells at least (a one-cell ring cannot tell full from free).
+    if (maxsize >= 2 && maxsize <= kMaxRing) {
       ring_ = std::make_unique<RingQueueCore<T>>(maxsize);
     } else {
       locked_ = std::make_unique<LockedQueueCore<T, FifoContainer<T>>>(maxsize);

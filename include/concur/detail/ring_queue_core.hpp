@@ -26,7 +26,7 @@ class RingQueueCore {
   explicit RingQueueCore(std::size_t capacity)
       : capacity_(capacity),
         mask_(((capacity & (capacity - 1)) == 0) ? capacity - 1 : 0),
-        cells_(new Cell[capacity]) {
+        cells_(new Cell[checked(capacity)]) {
     for (std::size_t i = 0; i < capacity; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
   }
   RingQueueCore(const RingQueueCore&) = delete;
@@ -37,6 +37,12 @@ class RingQueueCore {
   }
 
   [[nodiscard]] std::size_t maxsize() const noexcept { return capacity_; }
+
+  /// Sequence numbers cannot tell a full one-cell ring from a free one: two cells at least.
+  static std::size_t checked(std::size_t capacity) {
+    if (capacity < 2) throw ValueError("a ring queue needs at least 2 cells");
+    return capacity;
+  }
 
   template <class U>
   OpStatus push(U&& item, bool block, const Deadline& deadline) {
@@ -63,13 +69,18 @@ class RingQueueCore {
   }
 
   void task_done() {
-    const std::uint64_t puts = tail_.load(std::memory_order_acquire) & ~kShutdownBit;
-    std::uint64_t done = done_.load(std::memory_order_relaxed);
-    do {
+    // Read done_ first, then tail_: the tail only grows, so it covers every put whose
+    // task_done is already counted in done_. Re-read both on every attempt.
+    for (;;) {
+      std::uint64_t done = done_.load(std::memory_order_seq_cst);
+      const std::uint64_t puts = tail_.load(std::memory_order_seq_cst) & ~kShutdownBit;
       if (done >= puts) throw ValueError("task_done() called too many times");
-    } while (!done_.compare_exchange_weak(done, done + 1, std::memory_order_seq_cst,
-                                          std::memory_order_relaxed));
-    if (done + 1 == puts) all_done_.notify_all();
+      if (done_.compare_exchange_weak(done, done + 1, std::memory_order_seq_cst,
+                                      std::memory_order_relaxed)) {
+        if (done + 1 == puts) all_done_.notify_all();  // join() re-checks: a spare wake is fine
+        return;
+      }
+    }
   }
 
   void join() {
@@ -126,7 +137,7 @@ class RingQueueCore {
   };
 
   [[nodiscard]] Cell& cell(std::uint64_t pos) const noexcept {
-    return cells_[mask_ != 0 || capacity_ == 1 ? (pos & mask_) : (pos % capacity_)];
+    return cells_[mask_ != 0 ? (pos & mask_) : (pos % capacity_)];
   }
 
  public:
