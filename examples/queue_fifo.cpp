@@ -1,11 +1,9 @@
 // Python: 001 "先进先出队列" - Queue(4): put 4 items, it is full; get_nowait() on an empty queue
 // raises queue.Empty. 004 "(10) 基本队列" - Queue(5) with get, task_done, qsize, empty, full.
-#include <chrono>
 #include <concur/queue.hpp>
 #include <cstdio>
 
 namespace queue = concur::queue;
-using namespace std::chrono_literals;
 
 const char* py(bool b) {
   return b ? "True" : "False";
@@ -19,7 +17,7 @@ int main() {
   q.put(4);
   std::printf("4 done, full: %s\n", py(q.full()));
   try {
-    q.put(5, 10ms);  // a plain q.put(5) would block until someone takes an item
+    q.put_nowait(5);  // a plain q.put(5) would block until someone takes an item
   } catch (const queue::Full&) {
     std::printf("5 not put: queue.Full\n");
   }

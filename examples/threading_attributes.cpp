@@ -11,14 +11,21 @@
 
 namespace th = concur::threading;
 
-void task(double n) {
+// The course makes threads sleep so that they are still alive when main counts them. Here
+// they wait for an Event main sets after counting, so the counts printed are always the same.
+th::Event counted;
+
+void task(int n) {
   std::printf("hello world %s\n", th::current_thread().name().c_str());
-  course::sleep(n);
+  if (n == 1)
+    course::sleep(1);  // time.sleep(1)
+  else
+    counted.wait();  // time.sleep(2): still running when main counts
 }
 
 void func(int i) {
   std::printf("start%d %llu\n", i, static_cast<unsigned long long>(th::get_ident()));
-  course::sleep(1);
+  counted.wait();  // time.sleep(1)
   std::printf("end%d\n", i);
 }
 
@@ -36,15 +43,17 @@ int main() {
     std::printf("main after join\n");
   }
   {  // names and active_count
-    th::Thread t(task, 1.0), t1(task, 2.0);
+    th::Thread t(task, 1), t1(task, 2);
     t.start();
     t1.start();
-    t.join();  // t is finished, t1 still sleeps
+    t.join();  // t is finished, t1 still runs
     std::printf("main %s, active_count %zu\n", th::current_thread().name().c_str(),
                 th::active_count());
     course::check(th::active_count() == 2 && !t.is_alive() && t1.is_alive(), "main + t1 alive");
+    counted.set();
     t1.join();
   }
+  counted.clear();
   {  // ten threads: same process, different thread idents
     std::vector<th::Thread> ts;
     for (int i = 0; i < 10; ++i) ts.emplace_back(func, i);
@@ -57,6 +66,7 @@ int main() {
     std::printf("enumerate:%s\n", names.c_str());
     std::printf("active_count %zu\n", th::active_count());
     course::check(th::active_count() == 11, "main + 10 threads alive");
+    counted.set();
     for (auto& t : ts) t.join();
     std::printf("all threads have finished, active_count %zu\n", th::active_count());
   }

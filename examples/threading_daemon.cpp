@@ -11,10 +11,9 @@
 namespace th = concur::threading;
 
 std::atomic<int> son2_prints{0};
-std::atomic<bool> son_alive{false};
+th::ThreadRef son_thread;  // a handle to ask the daemon, at exit, whether it still runs
 
 void son() {
-  son_alive = true;
   for (;;) {
     std::printf("in son\n");
     course::sleep(1);
@@ -34,13 +33,14 @@ int main() {
   // non-daemon threads at exit (atexit handlers run in reverse order).
   std::atexit([] {
     std::printf("process exits: son2 printed %d times, daemon son still running: %s\n",
-                son2_prints.load(), son_alive ? "yes" : "no");
+                son2_prints.load(), son_thread.is_alive() ? "yes" : "no");
     course::check(son2_prints == 3, "son2 finished before the process exited");
   });
   const auto flag_a = std::chrono::steady_clock::now();
   th::Thread t(son);
   t.set_daemon(true);  // Python: t.daemon = True
   t.start();
+  son_thread = t;
   th::Thread(son2).start();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - flag_a;
   std::printf("main ends: flag a -> flag b took %.1f course seconds\n", took / course::kSecond);
