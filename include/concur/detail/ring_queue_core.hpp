@@ -49,8 +49,18 @@ class RingQueueCore {
     const OpStatus s = block_on(
         not_full_, block, deadline, [&] { return try_push(std::forward<U>(item)); },
         [this] { return can_push(); });
-    if (s == OpStatus::ok) not_empty_.notify(1);
+    if (s == OpStatus::ok) notify_consumers();
     return s;
+  }
+
+  /// After a successful push: wake one consumer, or all of them when the queue was shut down
+  /// while this item was being written (sleepers waiting for it must then see the shutdown).
+  void notify_consumers() noexcept {
+    if (is_shutdown()) {
+      not_empty_.notify_all();
+    } else {
+      not_empty_.notify(1);
+    }
   }
 
   OpStatus pop(std::optional<T>& out, bool block, const Deadline& deadline) {

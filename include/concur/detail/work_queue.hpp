@@ -32,7 +32,12 @@ class WorkQueue {
     if (spilled_.load(std::memory_order_acquire) == 0) {
       const OpStatus s = ring_.try_push(std::forward<U>(item));
       if (s == OpStatus::ok) {
-        not_empty_.notify(1);
+        // Shut down while this item was being written: waiters must all re-check.
+        if (ring_.is_shutdown()) {
+          not_empty_.notify_all();
+        } else {
+          not_empty_.notify(1);
+        }
         return true;
       }
       if (s == OpStatus::shutdown) return false;
