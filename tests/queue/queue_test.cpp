@@ -526,6 +526,156 @@ TEST_P(QueueTest, ProducerConsumerKeepsOrder) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST_P(QueueTest, ZeroTimeoutGetsAnAvailableItem) {
+  // Python: get(timeout=0) returns an item that is there, and raises Empty at once otherwise.
+  cq::Queue<int> q(GetParam());
+  q.put(8);
+  EXPECT_EQ(q.get(0ms), 8);
+  q.put(9, 0ms);  // room: a zero timeout is no obstacle
+  EXPECT_EQ(q.get(true, 0ms), 9);
+  const auto t0 = Clock::now();
+  EXPECT_THROW((void)q.get(0ms), cq::Empty);
+  EXPECT_LT(since(t0), 1s);
+}
+
+TEST_P(QueueTest, HugeTimeoutsBehaveLikeForever) {
+  cq::Queue<int> q(GetParam());
+  std::optional<int> got;
+  std::thread consumer([&] { got = q.get(std::chrono::hours::max()); });
+  settle();
+  EXPECT_FALSE(got.has_value());
+  q.put(1, std::chrono::hours::max());
+  consumer.join();
+  EXPECT_EQ(got, std::optional<int>(1));
+  q.put(2, std::chrono::duration<double>(1e300));
+  EXPECT_EQ(q.get(std::chrono::duration<double>(1e300)), 2);
+}
+
+// ---------------------------------------------------------------- exception safety
+
+TEST_P(QueueTest, PutWhoseCopyThrowsLeavesTheQueueUnchanged) {
+  // The item's copy constructor throws inside put(const T&): the exception reaches the caller
+  // and the queue is as before (no item, no task, no slot used up), so later puts and gets work.
+  using concur_test::CopyFailed;
+  using concur_test::CopyThrows;
+  cq::Queue<CopyThrows> q(GetParam());
+  const CopyThrows bad(1, true);
+  EXPECT_THROW(q.put(bad), CopyFailed);
+  EXPECT_THROW(q.put_nowait(bad), CopyFailed);
+  EXPECT_THROW((void)q.try_put(bad), CopyFailed);
+  EXPECT_EQ(q.qsize(), 0u);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.unfinished_tasks(), 0u);
+  // (Timed calls: if failed puts used up slots, plain ones would block forever.)
+  try {
+    q.put(CopyThrows(2, false), 2s);
+  } catch (const cq::Full&) {
+    ADD_FAILURE() << "failed puts used up the queue's slots";
+    return;
+  }
+  try {
+    EXPECT_EQ(q.get(2s).value, 2);
+  } catch (const cq::Empty&) {
+    ADD_FAILURE() << "the item put after a failed put never came out (qsize " << q.qsize() << ")";
+  }
+  q.task_done();
+  EXPECT_EQ(q.unfinished_tasks(), 0u) << "the failed puts count as tasks: join() would hang";
+  // Every slot is still usable.
+  const std::size_t n = fill_count(GetParam(), 50);
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < n; ++i) accepted += q.try_put(CopyThrows(3, false)) ? 1 : 0;
+  EXPECT_EQ(accepted, n);
+}
+
+// ---------------------------------------------------------------- in-flight puts and gets
+
+TEST_P(QueueTest, ItemBehindAnInFlightPutWakesASecondGetter) {
+  // Two getters sleep on an empty queue. One put is held between claiming its slot and
+  // finishing (its move into the slot stops at a gate, as a preempted thread would); a second put
+  // completes meanwhile. Once the first put finishes, two items are in the queue: both getters must
+  // get one. (On the ring, the second put's wake-up went to a getter that found the first slot
+  // still unwritten and slept again; the first put then woke one getter, and the second item stayed
+  // queued with the other getter asleep.)
+  using concur_test::Gated;
+  cq::Queue<Gated> q(GetParam());
+  std::atomic<int> got{0};
+  std::atomic<int> sum{0};
+  auto getter = [&] {
+    sum.fetch_add(q.get().value);
+    got.fetch_add(1);
+  };
+  std::thread g1(getter);
+  std::thread g2(getter);
+  settle();
+  {
+    concur_test::GateClosed gate;
+    std::thread slow([&] {
+      Gated::hold_here = true;
+      q.put(Gated(1));  // moved into its slot: the move stops at the gate
+    });
+    EXPECT_TRUE(eventually([] { return Gated::held.load() == 1; }));
+    // From a thread: the locked core moves the item in under its lock, so this put waits for the
+    // gate.
+    std::thread fast([&] { q.put(Gated(2)); });
+    settle();
+    gate.open();
+    slow.join();
+    fast.join();
+  }
+  const bool both = eventually([&] { return got.load() == 2; }, 2s);
+  EXPECT_TRUE(both) << "a getter stayed asleep with an item in the queue (qsize " << q.qsize()
+                    << ")";
+  if (!both) q.put(Gated(0));  // wake the sleeper so that the test ends
+  g1.join();
+  g2.join();
+  if (both) {
+    EXPECT_EQ(sum.load(), 3);
+    EXPECT_TRUE(q.empty());
+  }
+}
+
+TEST_P(BoundedQueueTest, SlotBehindAnInFlightGetWakesASecondPutter) {
+  // The mirror image: two putters sleep on a full queue. One get is held between claiming its
+  // item and finishing (the move out stops at a gate); a second get completes meanwhile. Once
+  // the first get finishes, two slots are free: both putters must get in.
+  using concur_test::Gated;
+  cq::Queue<Gated> q(GetParam());
+  for (std::size_t i = 0; i < q.maxsize(); ++i) q.put_nowait(Gated(static_cast<int>(i)));
+  std::atomic<int> put_done{0};
+  std::thread p1([&] {
+    q.put(Gated(-1));
+    put_done.fetch_add(1);
+  });
+  std::thread p2([&] {
+    q.put(Gated(-2));
+    put_done.fetch_add(1);
+  });
+  settle();
+  EXPECT_EQ(put_done.load(), 0);
+  {
+    concur_test::GateClosed gate;
+    std::thread slow([&] {
+      Gated::hold_here = true;
+      (void)q.get();
+    });
+    EXPECT_TRUE(eventually([] { return Gated::held.load() == 1; }));
+    std::thread fast([&] { (void)q.get(); });
+    settle();
+    gate.open();
+    slow.join();
+    fast.join();
+  }
+  const bool both = eventually([&] { return put_done.load() == 2; }, 2s);
+  EXPECT_TRUE(both) << "a putter stayed asleep with a free slot (qsize " << q.qsize() << " of "
+                    << q.maxsize() << ")";
+  if (!both) (void)q.get();  // make room for the sleeper so that the test ends
+  p1.join();
+  p2.join();
+  if (both) {
+    EXPECT_EQ(q.qsize(), q.maxsize());
+  }
+}
+
 // Regression: a one-cell ring once accepted a second put while full, after which get() and the
 // destructor spun forever; if that ever comes back the queue is leaked rather than hanging.
 TEST(QueueMaxsizeOne, SecondPutOnFullOneSlotQueueIsRejected) {

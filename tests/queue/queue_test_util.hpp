@@ -9,11 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <functional>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/test_helpers.hpp"
 
 #if defined(__SANITIZE_THREAD__)
 #define CONCUR_TEST_TSAN 1
@@ -29,7 +31,6 @@
 namespace concur_test {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 /// The sizes the FIFO tests run on: 0 (unbounded, locked deque), the ring at 3 (not a power
 /// of two), 4 and 1024, and 2^20 + 1 (bounded, but past the ring limit: locked deque).
@@ -70,17 +71,6 @@ inline std::size_t scaled(std::size_t n, std::size_t minimum = 1) {
 /// Milliseconds since t0.
 inline std::chrono::milliseconds since(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-}
-
-/// Polls pred until it is true or 5 s pass; returns pred's last value.
-inline bool eventually(const std::function<bool()>& pred,
-                       std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
-  const auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return pred();
 }
 
 /// Gives a thread that was just started time to reach its blocking call.
@@ -126,6 +116,61 @@ struct Tracked {
       destroyed.fetch_add(1);
     }
   }
+};
+
+/// An item whose copy and move constructors stop, in threads that set hold_here, while the
+/// gate is closed: they hold a put (moving the item in) or a get (moving it out) between
+/// claiming its slot and finishing, as a preempted thread would. (Put rvalues: a queue may copy
+/// a const item before it claims a slot.)
+struct Gated {
+  static inline std::atomic<bool> closed{false};
+  static inline std::atomic<int> held{0};  // threads currently stopped at the gate
+  static inline thread_local bool hold_here = false;
+
+  int value = 0;
+
+  explicit Gated(int v) : value(v) {}
+  Gated(const Gated& o) : value(o.value) { wait_at_gate(); }
+  Gated(Gated&& o) noexcept : value(o.value) { wait_at_gate(); }
+  Gated& operator=(const Gated&) = default;
+  Gated& operator=(Gated&&) noexcept = default;
+  ~Gated() = default;
+
+  static void wait_at_gate() noexcept {
+    if (!hold_here || !closed.load()) return;
+    held.fetch_add(1);
+    while (closed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    held.fetch_sub(1);
+  }
+};
+
+/// Closes Gated's gate for its lifetime (and always reopens it, also when a test fails).
+class GateClosed {
+ public:
+  GateClosed() { Gated::closed.store(true); }
+  GateClosed(const GateClosed&) = delete;
+  GateClosed& operator=(const GateClosed&) = delete;
+  ~GateClosed() { open(); }
+  static void open() { Gated::closed.store(false); }
+};
+
+/// The exception CopyThrows throws.
+struct CopyFailed : std::exception {
+  [[nodiscard]] const char* what() const noexcept override { return "copy failed"; }
+};
+
+/// An item whose copy constructor throws when `fail` is set (bad_alloc copying a string, say).
+struct CopyThrows {
+  int value = 0;
+  bool fail = false;
+  CopyThrows(int v, bool f) : value(v), fail(f) {}
+  CopyThrows(const CopyThrows& o) : value(o.value), fail(o.fail) {
+    if (fail) throw CopyFailed();
+  }
+  CopyThrows(CopyThrows&&) noexcept = default;
+  CopyThrows& operator=(const CopyThrows&) = default;
+  CopyThrows& operator=(CopyThrows&&) noexcept = default;
+  ~CopyThrows() = default;
 };
 
 /// A queue type and its maxsize, for typed tests that run on every queue flavour.

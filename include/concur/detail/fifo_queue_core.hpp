@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "concur/detail/locked_queue_core.hpp"
@@ -20,8 +21,8 @@ class FifoQueueCore {
 
   explicit FifoQueueCore(std::size_t maxsize) {
     // The ring needs two cells at least (a one-cell ring cannot tell full from free).
-    if (maxsize >= 2 && maxsize <= kMaxRing) {
-      ring_ = std::make_unique<RingQueueCore<T>>(maxsize);
+    if (kRingable && maxsize >= 2 && maxsize <= kMaxRing) {
+      ring_ = std::make_unique<Ring>(maxsize);
     } else {
       locked_ = std::make_unique<LockedQueueCore<T, FifoContainer<T>>>(maxsize);
     }
@@ -54,7 +55,11 @@ class FifoQueueCore {
   }
 
  private:
-  std::unique_ptr<RingQueueCore<T>> ring_;
+  // Items whose move can throw stay on the locked core: the ring cannot undo a half move.
+  static constexpr bool kRingable = std::is_nothrow_move_constructible_v<T>;
+  using Ring =
+      std::conditional_t<kRingable, RingQueueCore<T>, LockedQueueCore<T, FifoContainer<T>>>;
+  std::unique_ptr<Ring> ring_;
   std::unique_ptr<LockedQueueCore<T, FifoContainer<T>>> locked_;
 };
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "concur/detail/event_count.hpp"
@@ -22,6 +23,10 @@ namespace concur::detail {
 
 template <class T>
 class RingQueueCore {
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                "the ring moves items in and out of cells without a way to undo: use the "
+                "locked core for types whose move can throw");
+
  public:
   explicit RingQueueCore(std::size_t capacity)
       : capacity_(capacity),
@@ -49,7 +54,12 @@ class RingQueueCore {
     const OpStatus s = block_on(
         not_full_, block, deadline, [&] { return try_push(std::forward<U>(item)); },
         [this] { return can_push(); });
-    if (s == OpStatus::ok) notify_consumers();
+    if (s == OpStatus::ok) {
+      notify_consumers();
+      // A putter woken for a slot that an in-flight get still held may have gone back to
+      // sleep: if the next slot is free and putters wait, pass the wake on.
+      if (not_full_.has_waiters() && can_push()) not_full_.notify(1);
+    }
     return s;
   }
 
@@ -66,7 +76,12 @@ class RingQueueCore {
   OpStatus pop(std::optional<T>& out, bool block, const Deadline& deadline) {
     const OpStatus s = block_on(
         not_empty_, block, deadline, [&] { return try_pop(out); }, [this] { return can_pop(); });
-    if (s == OpStatus::ok) not_full_.notify(1);
+    if (s == OpStatus::ok) {
+      not_full_.notify(1);
+      // A getter woken for an item behind a still-unpublished put may have gone back to
+      // sleep: if the next item is ready and getters wait, pass the wake on.
+      if (not_empty_.has_waiters() && can_pop()) not_empty_.notify(1);
+    }
     return s;
   }
 
@@ -202,6 +217,12 @@ class RingQueueCore {
  private:
   template <bool kIgnoreShutdown, class U>
   OpStatus push_once(U&& item) {
+    if constexpr (!std::is_nothrow_constructible_v<T, U&&>) {
+      // Build the item before claiming a cell: a constructor that throws after the claim
+      // would leave a cell no consumer can ever pass.
+      T built(std::forward<U>(item));
+      return push_once<kIgnoreShutdown>(std::move(built));
+    }
     std::uint64_t word = tail_.load(std::memory_order_relaxed);
     for (;;) {
       if (!kIgnoreShutdown && (word & kShutdownBit) != 0) return OpStatus::shutdown;
