@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,9 +15,10 @@ struct Options {
   bool python = true;
   int repeat = 3;  // median of this many measured runs
   std::string out_dir = "bench-results";
-  std::string only;        // empty: every workload
-  std::string python_dir;  // where <workload>.py live
-  std::string python_exe;  // empty: python3 not found
+  std::string only;          // empty: every workload
+  std::string python_dir;    // where <workload>.py live
+  std::string python_exe;    // empty: python3 not found
+  std::string load_average;  // /proc/loadavg (1, 5, 15 min) when the run started; "" if unknown
 };
 
 /// One implementation's measurement (median of its runs).
@@ -31,6 +33,8 @@ struct Impl {
   std::int64_t items = 0;
   double seconds = 0;        // median seconds
   double rate = 0;           // items / seconds
+  double best_seconds = 0;   // fastest run
+  double best_rate = 0;      // items / best_seconds
   std::vector<double> runs;  // seconds of every measured run
 };
 
@@ -56,7 +60,8 @@ struct WorkloadResult {
       : name(std::move(n)), description(std::move(desc)), unit(std::move(u)) {}
   std::string name;
   std::string description;
-  std::string unit;  // what an item is: "increments", "items", "threads"
+  std::string unit;             // what an item is: "increments", "items", "threads"
+  bool report_seconds = false;  // summary shows wall seconds instead of a rate (io_sleep_threads)
   Impl concur;
   std::vector<Impl> others;  // peers then Python
   std::vector<Ratio> ratios;
@@ -73,8 +78,23 @@ double time_seconds(F&& f);
 /// Median of the values (0 for none).
 double median(std::vector<double> v);
 
-/// Fills items/seconds/rate from runs (median); marks it available.
+/// Fills items/seconds/rate from runs (median) and best_*; marks it available.
 void finish_impl(Impl& impl, std::int64_t items, const std::vector<double>& runs);
+
+/// One C++ implementation of a workload: `once(items, error)` runs it on `items` items and
+/// returns the measured seconds; it appends to `error` when the result is wrong.
+struct Contender {
+  std::string name;
+  std::string kind;  // "concur" or "peer"
+  std::function<double(std::int64_t items, std::string& error)> once;
+};
+
+/// Runs each contender once on `warmup_items` (warm-up), then `repeat` rounds in which every
+/// contender runs once on `items`, in turn, so a change in background load hits all alike.
+/// Returns one Impl per contender (same order); one that fails stops and gets a note, and its
+/// message is appended to `error`.
+std::vector<Impl> measure_interleaved(const std::vector<Contender>& contenders, std::int64_t items,
+                                      std::int64_t warmup_items, int repeat, std::string& error);
 
 /// Runs `python3 DIR/<workload>.py --items N [extra]` `repeat` times; each run must print one
 /// JSON line {"items":..,"seconds":..}. Fills a Python Impl (or one with a note on failure;
@@ -88,6 +108,9 @@ void add_ratios(WorkloadResult& r, const std::vector<std::pair<std::string, doub
 
 /// Finds python3 on PATH; empty when missing.
 std::string find_python();
+
+/// The 1, 5 and 15 minute load averages from /proc/loadavg ("" when unreadable).
+std::string load_average();
 
 // The workloads.
 WorkloadResult run_lock_counter(const Options& opt);

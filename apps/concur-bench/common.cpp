@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +29,39 @@ void finish_impl(Impl& impl, std::int64_t items, const std::vector<double>& runs
   impl.runs = runs;
   impl.seconds = median(runs);
   impl.rate = impl.seconds > 0 ? static_cast<double>(items) / impl.seconds : 0;
+  impl.best_seconds = runs.empty() ? 0 : *std::min_element(runs.begin(), runs.end());
+  impl.best_rate = impl.best_seconds > 0 ? static_cast<double>(items) / impl.best_seconds : 0;
+}
+
+std::vector<Impl> measure_interleaved(const std::vector<Contender>& contenders, std::int64_t items,
+                                      std::int64_t warmup_items, int repeat, std::string& error) {
+  const std::size_t n = contenders.size();
+  std::vector<std::vector<double>> runs(n);
+  std::vector<std::string> errors(n);
+  for (std::size_t c = 0; c < n; ++c) (void)contenders[c].once(warmup_items, errors[c]);
+  for (int round = 0; round < repeat; ++round) {
+    for (std::size_t c = 0; c < n; ++c) {
+      if (errors[c].empty()) runs[c].push_back(contenders[c].once(items, errors[c]));
+    }
+  }
+  std::vector<Impl> out;
+  for (std::size_t c = 0; c < n; ++c) {
+    out.emplace_back(contenders[c].name, contenders[c].kind);
+    if (errors[c].empty()) {
+      finish_impl(out.back(), items, runs[c]);
+    } else {
+      out.back().note = "WRONG RESULT";
+      error += contenders[c].name + ": " + errors[c] + " ";
+    }
+  }
+  return out;
+}
+
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(f >> one >> five >> fifteen)) return {};
+  return one + " " + five + " " + fifteen;
 }
 
 std::string find_python() {

@@ -9,8 +9,11 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -45,11 +48,53 @@ void usage(FILE* f) {
                "io_sleep_threads,\n"
                "                    executor_submit, executor_map, executor_latency\n"
                "  --no-python       skip the Python side\n"
-               "  --repeat N        report the median of N runs (default 5, --quick 3;\n"
+               "  --repeat N        run each implementation N times; report the median (used\n"
+               "                    for ratios) and the best run (default 5, --quick 3;\n"
                "                    io_sleep_threads runs once with --quick)\n"
                "  --python-dir DIR  the Python scripts (default %s/bench/python)\n",
                CONCUR_SOURCE_DIR);
 }
+
+// A workload that hangs (a lost wake-up, a lost item) must not stall the run forever: after
+// `limit` seconds without finishing, the watchdog names it and ends the process with exit 3.
+class Watchdog {
+ public:
+  void arm(const std::string& name, double limit) {
+    std::lock_guard g(mu_);
+    name_ = name;
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit));
+    limit_ = limit;
+    if (!started_) {
+      started_ = true;
+      std::thread([this] { loop(); }).detach();
+    }
+  }
+  void disarm() {
+    std::lock_guard g(mu_);
+    deadline_.reset();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void loop() {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::lock_guard g(mu_);
+      if (deadline_ && Clock::now() > *deadline_) {
+        std::fprintf(stderr, "concur-bench: workload %s did not finish within %.0f s (hang?)\n",
+                     name_.c_str(), limit_);
+        std::fflush(nullptr);
+        std::_Exit(3);
+      }
+    }
+  }
+  std::mutex mu_;
+  std::string name_;
+  std::optional<Clock::time_point> deadline_;
+  double limit_ = 0;
+  bool started_ = false;
+};
 
 }  // namespace
 
@@ -108,13 +153,24 @@ int main(int argc, char** argv) {
     if (opt.python_exe.empty()) std::printf("note: python3 not found on PATH: Python skipped\n");
   }
 
+  opt.load_average = concur_bench::load_average();
+  if (!opt.load_average.empty() && std::atof(opt.load_average.c_str()) > 1.0) {
+    std::printf(
+        "note: load average %s before the run: other work is using the CPUs, so the figures "
+        "are noisy (ratios near a target may flip)\n",
+        opt.load_average.c_str());
+  }
+
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<WorkloadResult> results;
   bool failed = false;
+  // Never destroyed: its detached thread may still look at it while the process exits.
+  static Watchdog* const watchdog = new Watchdog;
   for (const auto& [name, run] : kWorkloads) {
     if (!opt.only.empty() && opt.only != name) continue;
     std::printf("running %s ...\n", name.c_str());
     std::fflush(stdout);
+    watchdog->arm(name, opt.quick ? 120 : 600);
     try {
       results.push_back(run(opt));
     } catch (const std::exception& e) {
@@ -125,6 +181,7 @@ int main(int argc, char** argv) {
       r.error = e.what();
       results.push_back(r);
     }
+    watchdog->disarm();
     if (results.back().failed) {
       failed = true;
       std::printf("  FAILED: %s\n", results.back().error.c_str());

@@ -30,6 +30,11 @@ std::string fmt_ratio(double r) {
   return r >= 10 ? fmt("%.1fx", r) : fmt("%.2fx", r);
 }
 
+// The summary cell of one implementation: its rate, or its wall time for timed workloads.
+std::string value_cell(const WorkloadResult& w, const Impl& i) {
+  return w.report_seconds ? fmt("%.3f s", i.seconds) : fmt_rate(i.rate);
+}
+
 const Impl* find_other(const WorkloadResult& w, const std::string& kind, bool best) {
   const Impl* found = nullptr;
   for (const Impl& o : w.others) {
@@ -71,16 +76,17 @@ std::vector<Row> summary_rows(const std::vector<WorkloadResult>& results) {
     const Impl* py = find_other(w, "python", false);
     const Impl* peer = find_other(w, "peer", true);
     rows.push_back({w.name + (w.failed ? " (FAILED)" : ""),
-                    w.concur.available ? fmt_rate(w.concur.rate) : w.concur.note,
-                    py ? fmt_rate(py->rate) : missing_note(w, "python"),
-                    peer ? peer->name + " " + fmt_rate(peer->rate) : missing_note(w, "peer"),
+                    w.concur.available ? value_cell(w, w.concur) : w.concur.note,
+                    py ? value_cell(w, *py) : missing_note(w, "python"),
+                    peer ? peer->name + " " + value_cell(w, *peer) : missing_note(w, "peer"),
                     ratio_cell(find_ratio(w, py)), ratio_cell(find_ratio(w, peer))});
   }
   return rows;
 }
 
 Row detail_header() {
-  return {"workload", "implementation", "items", "seconds", "rate", "ratio", "target", "met"};
+  return {"workload",    "implementation", "items", "median s", "best s",
+          "median rate", "best rate",      "ratio", "target",   "met"};
 }
 
 std::vector<Row> detail_rows(const std::vector<WorkloadResult>& results) {
@@ -88,10 +94,16 @@ std::vector<Row> detail_rows(const std::vector<WorkloadResult>& results) {
   for (const WorkloadResult& w : results) {
     auto add = [&](const Impl& i, bool is_concur) {
       if (!i.available) {
-        rows.push_back({w.name, i.name, "-", "-", "-", "-", "-", i.note});
+        rows.push_back({w.name, i.name, "-", "-", "-", "-", "-", "-", "-", i.note});
         return;
       }
-      Row row{w.name, i.name, std::to_string(i.items), fmt("%.4f", i.seconds), fmt_rate(i.rate)};
+      Row row{w.name,
+              i.name,
+              std::to_string(i.items),
+              fmt("%.4f", i.seconds),
+              fmt("%.4f", i.best_seconds),
+              fmt_rate(i.rate),
+              fmt_rate(i.best_rate)};
       const Ratio* r = is_concur ? nullptr : find_ratio(w, &i);
       row.push_back(is_concur ? "1.00x" : r ? fmt_ratio(r->value) : "-");
       row.push_back(r && r->target ? ">= " + fmt_ratio(*r->target) : "-");
@@ -101,7 +113,8 @@ std::vector<Row> detail_rows(const std::vector<WorkloadResult>& results) {
     add(w.concur, true);
     for (const Impl& o : w.others) add(o, false);
     for (const Check& c : w.checks) {
-      rows.push_back({w.name, c.what, "-", c.measured, "-", "-", c.target, c.met ? "yes" : "no"});
+      rows.push_back(
+          {w.name, c.what, "-", c.measured, "-", "-", "-", "-", c.target, c.met ? "yes" : "no"});
     }
   }
   return rows;
@@ -191,15 +204,16 @@ std::string mode_line(const Options& opt) {
   return std::string(opt.quick ? "--quick" : "full") + " run, median of " +
          std::to_string(opt.repeat) +
          " runs (io_sleep_threads: " + std::to_string(opt.quick ? 1 : opt.repeat) + "), " +
-         std::to_string(std::thread::hardware_concurrency()) + " hardware threads";
+         std::to_string(std::thread::hardware_concurrency()) + " hardware threads, load average " +
+         (opt.load_average.empty() ? std::string("unknown") : opt.load_average) + " at start";
 }
 
 }  // namespace
 
 void print_tables(const std::vector<WorkloadResult>& results, const Options& opt) {
   std::printf(
-      "\nconcur-bench: %s\nratio = concur rate / other rate (higher is better for "
-      "concur); rates are compared, not times.\n\n",
+      "\nconcur-bench: %s\nratio = concur rate / other rate, from the medians (higher is "
+      "better for concur); rates are compared, not times, since sizes differ.\n\n",
       mode_line(opt).c_str());
   std::printf("%s\n", text_table(summary_header(), summary_rows(results)).c_str());
   std::printf("%s", text_table(detail_header(), detail_rows(results)).c_str());
@@ -214,6 +228,7 @@ std::string to_json(const std::vector<WorkloadResult>& results, const Options& o
   o << "{\n  \"tool\": \"concur-bench\",\n  \"quick\": " << (opt.quick ? "true" : "false")
     << ",\n  \"repeat\": " << opt.repeat
     << ",\n  \"hardware_threads\": " << std::thread::hardware_concurrency()
+    << ",\n  \"load_average\": " << jstr(opt.load_average)
     << ",\n  \"ratio_definition\": \"concur rate / other rate\",\n  \"workloads\": [";
   for (std::size_t wi = 0; wi < results.size(); ++wi) {
     const WorkloadResult& w = results[wi];
@@ -229,7 +244,8 @@ std::string to_json(const std::vector<WorkloadResult>& results, const Options& o
         << ", \"kind\": " << jstr(i.kind) << ", \"available\": " << (i.available ? "true" : "false")
         << ", \"note\": " << jstr(i.note) << ", \"items\": " << i.items
         << ", \"seconds\": " << jnum(i.seconds) << ", \"rate\": " << jnum(i.rate)
-        << ", \"runs\": [";
+        << ", \"best_seconds\": " << jnum(i.best_seconds)
+        << ", \"best_rate\": " << jnum(i.best_rate) << ", \"runs\": [";
       for (std::size_t r = 0; r < i.runs.size(); ++r) o << (r ? ", " : "") << jnum(i.runs[r]);
       o << "]}";
     }
@@ -260,8 +276,9 @@ std::string to_markdown(const std::vector<WorkloadResult>& results, const Option
   std::ostringstream o;
   o << "# concur-bench results\n\n"
     << mode_line(opt) << ".\n\n"
-    << "Ratio = concur rate / other rate (higher is better for concur). Rates (items per "
-       "second) are compared, not times, because Python may run fewer items.\n\n"
+    << "Ratio = concur rate / other rate, from the medians (higher is better for concur). "
+       "Rates (items per second) are compared, not times, because Python may run fewer "
+       "items. \"median\" columns are the median of the runs, \"best\" the fastest run.\n\n"
     << "## Summary\n\n"
     << md_table(summary_header(), summary_rows(results)) << "\n## Details\n\n"
     << md_table(detail_header(), detail_rows(results)) << "\n## Workloads\n\n";
@@ -288,17 +305,23 @@ std::string to_svg(const std::vector<WorkloadResult>& results, const Options& op
     lo = std::min(lo, b.ratio.value);
     hi = std::max({hi, b.ratio.value, b.ratio.target.value_or(1.0)});
   }
-  const double llo = std::floor(std::log10(std::max(lo, 1e-3)));
-  const double lhi = std::ceil(std::log10(hi));
-  const double left = 300, right = 880, top = 90, row = 30;
+  // Pad the axis so a value label beside the shortest or longest bar stays inside the plot.
+  const double llo = std::floor(std::log10(std::max(lo, 1e-3)) - 0.3);
+  const double lhi = std::ceil(std::log10(hi) + 0.15);
+  std::size_t label_chars = 0;
+  for (const Bar& b : bars) label_chars = std::max(label_chars, b.label.size());
+  // About 6.7 px per character of a 12 px sans-serif font.
+  const double left = 30 + 6.7 * static_cast<double>(label_chars);
+  const double right = std::max(left + 600, 860.0), top = 90, row = 30, width = right + 40;
   const double height = top + row * static_cast<double>(bars.size()) + 60;
   auto x = [&](double v) {
     const double lv = std::log10(std::max(v, 1e-3));
     return left + (lv - llo) / (lhi - llo) * (right - left);
   };
   std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"920\" height=\"" << height
-    << "\" viewBox=\"0 0 920 " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+    << "\" viewBox=\"0 0 " << width << " " << height
+    << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text x=\"20\" y=\"28\" font-size=\"16\" font-weight=\"bold\">concur-bench: concur rate"
        " / other rate (log scale)</text>\n"

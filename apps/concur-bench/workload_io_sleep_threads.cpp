@@ -58,6 +58,7 @@ WorkloadResult run_io_sleep_threads(const Options& opt) {
                    "4,000 threads each sleep 2 s, all started then all joined; "
                    "wall time (rate = threads/s)",
                    "threads");
+  r.report_seconds = true;
   const int repeat = opt.quick ? 1 : opt.repeat;
   std::string error;
   try {

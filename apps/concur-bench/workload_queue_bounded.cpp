@@ -60,7 +60,7 @@ struct TbbAdapter {
 // One run of `items` items; returns seconds from the start gate to the last join. `ok` is
 // false when the sum received differs from the sum sent (printed into `error`).
 template <class Adapter>
-double run_once(std::int64_t items, bool& ok, std::string& error, const std::string& name) {
+double run_once(std::int64_t items, std::string& error) {
   Adapter queue;
   const std::int64_t per_producer = items / kProducers;
   const std::int64_t per_consumer = items / kConsumers;
@@ -97,26 +97,10 @@ double run_once(std::int64_t items, bool& ok, std::string& error, const std::str
   std::int64_t got = 0;
   for (std::int64_t s : received) got += s;
   if (got != sent) {
-    ok = false;
-    error += name + ": sum received " + std::to_string(got) + " != sum sent " +
-             std::to_string(sent) + " (" + std::to_string(n) + " items). ";
+    error += "sum received " + std::to_string(got) + " != sum sent " + std::to_string(sent) + " (" +
+             std::to_string(n) + " items).";
   }
   return secs;
-}
-
-template <class Adapter>
-Impl measure(const std::string& name, const std::string& kind, int repeat, std::string& error) {
-  Impl impl(name, kind);
-  bool ok = true;
-  (void)run_once<Adapter>(kItems / 10, ok, error, name);  // warm-up
-  std::vector<double> runs;
-  for (int i = 0; i < repeat && ok; ++i) runs.push_back(run_once<Adapter>(kItems, ok, error, name));
-  if (!ok) {
-    impl.note = "WRONG TOTAL";
-    return impl;
-  }
-  finish_impl(impl, kItems, runs);
-  return impl;
 }
 
 }  // namespace
@@ -127,17 +111,26 @@ WorkloadResult run_queue_bounded(const Options& opt) {
                    "queue of capacity 1024; sum checked; rate = items/s",
                    "items");
   std::string error;
-  r.concur = measure<ConcurAdapter>("concur", "concur", opt.repeat, error);
+  std::vector<Contender> contenders{{"concur", "concur", run_once<ConcurAdapter>}};
 #if defined(CONCUR_BENCH_HAVE_MOODYCAMEL)
-  r.others.push_back(measure<MoodycamelAdapter>("moodycamel", "peer", opt.repeat, error));
-#else
-  r.others.push_back(Impl("moodycamel", "peer", "not installed"));
+  contenders.push_back({"moodycamel", "peer", run_once<MoodycamelAdapter>});
 #endif
 #if defined(CONCUR_BENCH_HAVE_TBB)
-  r.others.push_back(measure<TbbAdapter>("oneTBB", "peer", opt.repeat, error));
-#else
-  r.others.push_back(Impl("oneTBB", "peer", "not installed"));
+  contenders.push_back({"oneTBB", "peer", run_once<TbbAdapter>});
 #endif
+  std::vector<Impl> impls = measure_interleaved(contenders, kItems, kItems / 10, opt.repeat, error);
+  r.concur = impls[0];
+  auto take = [&](const std::string& name) {
+    for (const Impl& i : impls) {
+      if (i.name == name) {
+        r.others.push_back(i);
+        return;
+      }
+    }
+    r.others.emplace_back(name, "peer", "not installed");
+  };
+  take("moodycamel");
+  take("oneTBB");
   const std::int64_t py_items = 200'000;
   r.others.push_back(run_python(opt, r.name, py_items, opt.repeat,
                                 "--producers 2 --consumers 2 --maxsize 1024", error));
@@ -148,8 +141,11 @@ WorkloadResult run_queue_bounded(const Options& opt) {
   add_ratios(r, {{"moodycamel", 1.5}, {"oneTBB", 3.0}, {"Python", 15.0}});
   r.notes.push_back(
       "moodycamel BlockingConcurrentQueue is unbounded (enqueue / wait_dequeue, no tokens); "
-      "oneTBB concurrent_bounded_queue has set_capacity(1024). Python moves " +
-      std::to_string(py_items) + " items; rates are compared.");
+      "oneTBB concurrent_bounded_queue has set_capacity(1024). C++ moves " +
+      std::to_string(kItems) + " items" +
+      (r.others.back().available
+           ? ", Python " + std::to_string(r.others.back().items) + "; rates are compared."
+           : "."));
   return r;
 }
 

@@ -1,8 +1,9 @@
 // concur-micro-bench: Google Benchmark micro-benchmarks of concur's hot paths.
 //   Lock acquire/release uncontended vs std::mutex, Queue put+get on one thread,
-//   Event set/is_set.
+//   Event set/is_set, set/wait on one thread and a two-thread set/wait ping-pong.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -72,6 +73,43 @@ void BM_ConcurEvent_SetIsSet(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ConcurEvent_SetIsSet);
+
+// set() then wait() on the same thread: wait() returns on its fast path.
+void BM_ConcurEvent_SetWait(benchmark::State& state) {
+  concur::threading::Event ev;
+  for (auto _ : state) {
+    ev.set();
+    benchmark::DoNotOptimize(ev.wait());
+    ev.clear();
+  }
+}
+BENCHMARK(BM_ConcurEvent_SetWait);
+
+// Ping-pong between two threads with two Events: one iteration is a round trip (two
+// set -> wait hand-offs, each waking a thread that may have parked).
+void BM_ConcurEvent_PingPong(benchmark::State& state) {
+  concur::threading::Event ping;
+  concur::threading::Event pong;
+  std::atomic<bool> stop{false};
+  std::thread partner([&] {
+    for (;;) {
+      ping.wait();
+      ping.clear();
+      if (stop.load(std::memory_order_relaxed)) return;
+      pong.set();
+    }
+  });
+  for (auto _ : state) {
+    ping.set();
+    pong.wait();
+    pong.clear();
+  }
+  stop.store(true, std::memory_order_relaxed);
+  ping.set();
+  partner.join();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ConcurEvent_PingPong)->UseRealTime();
 
 void BM_ConcurEvent_IsSet(benchmark::State& state) {
   concur::threading::Event ev;

@@ -42,6 +42,14 @@ void ThreadPoolExecutor::enqueue(std::shared_ptr<concur::detail::FutureCore> tas
   if (!work_.push(std::move(task))) {
     throw RuntimeError("cannot schedule new futures after shutdown");
   }
+  // An initializer may have failed (and drained the queue) between the check above and the
+  // push: re-check with a read-modify-write, which orders it against initializer_failed()'s
+  // exchange, so either it sees this task or this sees the flag.
+  bool healthy = false;
+  if (!broken_.compare_exchange_strong(healthy, false, std::memory_order_acq_rel)) {
+    fail_queued_tasks();
+    throw BrokenThreadPool(broken_reason_);
+  }
   if (all_started_.load(std::memory_order_relaxed)) return;
   std::lock_guard g(shutdown_lock_);
   adjust_thread_count();
@@ -90,10 +98,13 @@ void ThreadPoolExecutor::initializer_failed() {
     std::lock_guard g(shutdown_lock_);
     if (!broken_.load(std::memory_order_relaxed)) {
       broken_reason_ = "A thread initializer failed, the thread pool is not usable anymore";
-      broken_.store(true, std::memory_order_release);
+      (void)broken_.exchange(true, std::memory_order_acq_rel);  // pairs with enqueue()'s re-check
     }
   }
-  // Fail everything still queued; later submits raise BrokenThreadPool.
+  fail_queued_tasks();  // later submits raise BrokenThreadPool
+}
+
+void ThreadPoolExecutor::fail_queued_tasks() {
   std::optional<Task> task;
   while (work_.pop(task, false, {}) == concur::detail::OpStatus::ok) {
     if ((*task)->set_running_or_notify_cancel()) {

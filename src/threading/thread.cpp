@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <typeinfo>
 
 #include "concur/detail/exception_text.hpp"
 #include "concur/detail/futex.hpp"
@@ -26,7 +27,7 @@ struct ThreadState {
   std::atomic<bool> subclass_mode{false};  // started without a target
   std::atomic<bool> started{false};
   std::atomic<bool> subclass_running{false};
-  std::atomic<std::uint32_t> has_ids{0};   // 1 once ident/native_id are set
+  std::atomic<std::uint32_t> has_ids{0};   // 1 once ident/native_id are set, 2 if start failed
   std::atomic<std::uint32_t> finished{0};  // 1 once run() returned (futex word)
   std::atomic<std::uint64_t> ident{0};
   std::atomic<pid_t> native_id{0};
@@ -43,6 +44,17 @@ struct ThreadState {
 }  // namespace concur::detail
 
 namespace concur::threading {
+
+namespace {
+// Waits until the thread has published its ids; false when its start() failed.
+bool wait_for_ids(const detail::ThreadState& state) {
+  std::uint32_t v = 0;
+  while ((v = state.has_ids.load(std::memory_order_acquire)) == 0) {
+    concur::detail::park(state.has_ids, 0, concur::detail::Deadline::never());
+  }
+  return v == 1;
+}
+}  // namespace
 
 namespace {
 
@@ -215,17 +227,13 @@ std::string ThreadRef::name() const {
 
 std::optional<std::uint64_t> ThreadRef::ident() const {
   if (!state_ || !state_->started.load()) return std::nullopt;
-  while (state_->has_ids.load(std::memory_order_acquire) == 0) {
-    concur::detail::park(state_->has_ids, 0, concur::detail::Deadline::never());
-  }
+  if (!wait_for_ids(*state_)) return std::nullopt;
   return state_->ident.load();
 }
 
 std::optional<pid_t> ThreadRef::native_id() const {
   if (!state_ || !state_->started.load()) return std::nullopt;
-  while (state_->has_ids.load(std::memory_order_acquire) == 0) {
-    concur::detail::park(state_->has_ids, 0, concur::detail::Deadline::never());
-  }
+  if (!wait_for_ids(*state_)) return std::nullopt;
   return state_->native_id.load();
 }
 
@@ -311,10 +319,13 @@ void Thread::start() {
   if (state_->started.exchange(true)) throw RuntimeError("threads can only be started once");
   Registry& r = registry();
   std::call_once(r.atexit_once, [] { std::atexit(join_non_daemon_threads_at_exit); });
-  if (!state_->target) {
+  // A subclass runs its run() (Python: an overridden run() wins over a target); the base
+  // run() calls the target, so a subclass that does not override it behaves the same.
+  if (!state_->target || typeid(*this) != typeid(Thread)) {
     state_->subclass_mode = true;
     state_->subclass_running = true;
   }
+  state_->has_ids.store(0, std::memory_order_relaxed);
   r.add(state_);
 
   pthread_attr_t attr;
@@ -329,8 +340,12 @@ void Thread::start() {
   if (rc != 0) {
     delete handoff;  // NOLINT(cppcoreguidelines-owning-memory)
     r.remove(state_);
+    // Python: the object stays un-started (not alive, no ident, join() raises).
     state_->subclass_running = false;
-    state_->finished = 1;
+    state_->subclass_mode = false;
+    state_->started.store(false);
+    state_->has_ids.store(2, std::memory_order_release);
+    concur::detail::futex_wake(state_->has_ids, INT_MAX);
     throw RuntimeError("can't start new thread: " + std::system_category().message(rc));
   }
 }

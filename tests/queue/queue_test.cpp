@@ -587,6 +587,29 @@ TEST_P(QueueTest, PutWhoseCopyThrowsLeavesTheQueueUnchanged) {
   EXPECT_EQ(accepted, n);
 }
 
+TEST_P(QueueTest, ItemsWhoseMoveMayThrow) {
+  // A type whose move constructor is not noexcept works at every size, and a put whose move
+  // throws leaves the queue unchanged.
+  using concur_test::CopyFailed;
+  using concur_test::MoveMayThrow;
+  cq::Queue<MoveMayThrow> q(GetParam());
+  EXPECT_EQ(q.maxsize(), static_cast<std::size_t>(GetParam()));
+  EXPECT_THROW(q.put(MoveMayThrow(1, true)), CopyFailed);
+  EXPECT_THROW((void)q.try_put(MoveMayThrow(1, true)), CopyFailed);
+  EXPECT_EQ(q.qsize(), 0u);
+  EXPECT_EQ(q.unfinished_tasks(), 0u);
+  const std::size_t n = fill_count(GetParam(), 50);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(q.try_put(MoveMayThrow(static_cast<int>(i), false)));
+  }
+  if (is_bounded(GetParam()) && n == q.maxsize()) {
+    EXPECT_TRUE(q.full());
+    EXPECT_THROW(q.put_nowait(MoveMayThrow(-1, false)), cq::Full);
+  }
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(q.get_nowait().value, static_cast<int>(i));
+  EXPECT_THROW((void)q.get_nowait(), cq::Empty);
+}
+
 // ---------------------------------------------------------------- in-flight puts and gets
 
 TEST_P(QueueTest, ItemBehindAnInFlightPutWakesASecondGetter) {

@@ -173,6 +173,20 @@ struct CopyThrows {
   ~CopyThrows() = default;
 };
 
+/// An item whose move constructor may throw (not noexcept), and does when `fail` is set.
+struct MoveMayThrow {
+  int value = 0;
+  bool fail = false;
+  MoveMayThrow(int v, bool f) : value(v), fail(f) {}
+  MoveMayThrow(const MoveMayThrow&) = default;
+  MoveMayThrow(MoveMayThrow&& o) noexcept(false) : value(o.value), fail(o.fail) {
+    if (fail) throw CopyFailed();
+  }
+  MoveMayThrow& operator=(const MoveMayThrow&) = default;
+  MoveMayThrow& operator=(MoveMayThrow&&) = default;
+  ~MoveMayThrow() = default;
+};
+
 /// A queue type and its maxsize, for typed tests that run on every queue flavour.
 /// kOrder says in which order 1, 2, 3 put in that order come out.
 enum class Order { fifo, lifo, sorted };

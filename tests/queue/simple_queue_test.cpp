@@ -99,6 +99,19 @@ TEST(SimpleQueue, NegativeTimeoutIsValueError) {
   EXPECT_EQ(q.qsize(), 1u);
 }
 
+TEST(SimpleQueue, PutIgnoresBlockAndTimeout) {
+  // Python: "The optional args block and timeout are ignored" by SimpleQueue.put, so not even a
+  // negative timeout is an error there.
+  cq::SimpleQueue<int> q;
+  EXPECT_NO_THROW(q.put(1, true, -1s));
+  EXPECT_NO_THROW(q.put(2, false, 1s));
+  EXPECT_NO_THROW(q.put(3, false, -1ms));
+  EXPECT_EQ(q.qsize(), 3u);
+  EXPECT_EQ(q.get(), 1);
+  EXPECT_EQ(q.get(), 2);
+  EXPECT_EQ(q.get(), 3);
+}
+
 TEST(SimpleQueue, TryGet) {
   cq::SimpleQueue<int> q;
   EXPECT_EQ(q.try_get(), std::nullopt);

@@ -63,7 +63,11 @@ class Future {
   template <class Fn>
   requires std::invocable<Fn&, Future<T>>
   void add_done_callback(Fn fn) const {
-    state_->add_done_callback_erased([fn = std::move(fn), self = *this]() mutable { fn(self); });
+    // A weak handle: a pending future dropped with callbacks registered frees its state (and
+    // the callbacks) instead of keeping itself alive. Whoever completes it holds a handle.
+    state_->add_done_callback_erased([fn = std::move(fn), weak = std::weak_ptr(state_)]() mutable {
+      if (auto state = weak.lock()) fn(Future<T>(std::move(state)));
+    });
   }
 
   // For executor implementers (Python exposes the same).

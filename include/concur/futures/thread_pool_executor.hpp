@@ -47,6 +47,7 @@ class ThreadPoolExecutor : public Executor {
   void adjust_thread_count();
   void worker_main();
   void initializer_failed();
+  void fail_queued_tasks();  // fails every queued task with BrokenThreadPool
 
   void start_worker_locked();
 
