@@ -38,7 +38,7 @@ bool FutureCore::set_running_or_notify_cancel() {
     return false;
   }
   if (s != FutureStatus::pending) {
-    throw futures::InvalidStateError("future in unexpected state");
+    throw RuntimeError("Future in unexpected state");  // Python raises RuntimeError here
   }
   set_status_locked(FutureStatus::running);
   return true;

@@ -504,10 +504,10 @@ TEST(Future, SetRunningInWrongStateThrows) {
   // Python raises RuntimeError('Future in unexpected state'); concur throws one of its errors.
   cf::Future<int> running;
   ASSERT_TRUE(running.set_running_or_notify_cancel());
-  EXPECT_THROW(running.set_running_or_notify_cancel(), concur::Error);
+  EXPECT_THROW(running.set_running_or_notify_cancel(), concur::RuntimeError);
   cf::Future<int> finished;
   finished.set_result(1);
-  EXPECT_THROW(finished.set_running_or_notify_cancel(), concur::Error);
+  EXPECT_THROW(finished.set_running_or_notify_cancel(), concur::RuntimeError);
   EXPECT_EQ(finished.result(), 1);
 }
 

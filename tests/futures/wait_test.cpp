@@ -461,3 +461,14 @@ TEST(Wait, StressFirstCompletedAmongManyPending) {
   EXPECT_EQ(not_done.size(), n - 1);
   t.join();
 }
+
+TEST(Wait, DuplicateFutureReportedOnce) {
+  cf::Future<int> a;
+  cf::Future<int> b;
+  a.set_result(1);
+  const auto [done, not_done] = cf::wait(std::vector<cf::Future<int>>{a, a, b, b}, 10ms);
+  ASSERT_EQ(done.size(), 1U);
+  ASSERT_EQ(not_done.size(), 1U);
+  EXPECT_TRUE(done[0] == a);
+  EXPECT_TRUE(not_done[0] == b);
+}

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -71,10 +72,19 @@ struct DoneAndNotDone {
 };
 
 /// Python: wait(fs, timeout=None, return_when=ALL_COMPLETED). Never throws TimeoutError:
-/// when time runs out, the unfinished futures are in not_done. Input order is kept.
+/// when time runs out, the unfinished futures are in not_done. Input order is kept; a future
+/// given twice is reported once (Python works on a set).
 template <class T>
-DoneAndNotDone<T> wait(const std::vector<Future<T>>& fs, Timeout timeout = {},
+DoneAndNotDone<T> wait(const std::vector<Future<T>>& input, Timeout timeout = {},
                        ReturnWhen return_when = ALL_COMPLETED) {
+  std::vector<Future<T>> fs;
+  fs.reserve(input.size());
+  {
+    std::unordered_set<concur::detail::FutureCore*> seen;
+    for (const auto& f : input) {
+      if (seen.insert(f.core()).second) fs.push_back(f);
+    }
+  }
   auto failed = [](const Future<T>& f) {
     return f.done() && !f.cancelled() && f.core()->stored_exception() != nullptr;
   };
@@ -122,6 +132,7 @@ class AsCompleted {
     std::vector<concur::detail::FutureCore*> cores;
     for (const auto& f : fs) {
       if (!seen.insert(f.core()).second) continue;  // duplicates are yielded once
+      index_.emplace(f.core(), by_core_.size());
       by_core_.push_back(f);
       cores.push_back(f.core());
     }
@@ -174,13 +185,11 @@ class AsCompleted {
     concur::detail::FutureCore* core = ready_[ready_pos_++];
     if (ready_pos_ == ready_.size()) ready_.clear();
     ++yielded_;
-    for (const auto& f : by_core_) {
-      if (f.core() == core) return f;
-    }
-    return std::nullopt;  // unreachable: every watched core came from by_core_
+    return by_core_[index_.at(core)];  // every watched core came from by_core_
   }
 
   std::vector<Future<T>> by_core_;
+  std::unordered_map<concur::detail::FutureCore*, std::size_t> index_;  // core -> by_core_ slot
   std::size_t total_ = 0;
   std::size_t yielded_ = 0;
   std::vector<concur::detail::FutureCore*> ready_;
