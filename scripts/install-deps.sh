@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          python3 gdb libconcurrentqueue-dev libtbb-dev libboost-dev)
+          python3 gdb libconcurrentqueue-dev libtbb-dev libboost-dev libmsgpack-cxx-dev)
 if [[ "${1:-}" == "--with-clang" ]]; then
   packages+=(clang-14 libclang-rt-14-dev clang-format clang-tidy)
 fi

@@ -4,6 +4,7 @@
 
 #include "concur/errors.hpp"
 #include "concur/futures.hpp"
+#include "concur/multiprocessing.hpp"
 #include "concur/queue.hpp"
 #include "concur/threading.hpp"
 #include "concur/timeout.hpp"

@@ -15,6 +15,7 @@
 
 #include "concur/detail/exception_text.hpp"
 #include "concur/detail/futex.hpp"
+#include "concur/detail/thread_shutdown.hpp"
 
 namespace concur::detail {
 
@@ -93,12 +94,39 @@ struct Registry {
   }
 };
 
+void after_fork_in_child();
+
 Registry& registry() {
-  static auto* r = new Registry;  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
+  static auto* r = [] {
+    auto* created = new Registry;  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
+    pthread_atfork(nullptr, nullptr, &after_fork_in_child);
+    return created;
+  }();
   return *r;
 }
 
 thread_local StatePtr tls_current;
+
+// After fork() the child runs only the forking thread (Python's threading._after_fork): it
+// becomes the main thread and every other thread is forgotten, so enumerate() shows one
+// thread and the exit-time join does not wait for threads that exist only in the parent.
+// Locks another thread held at fork time are re-created unlocked.
+void after_fork_in_child() {
+  Registry& r = registry();
+  new (&r.mutex) std::mutex();       // NOLINT(cppcoreguidelines-owning-memory)
+  new (&r.hook_mutex) std::mutex();  // NOLINT(cppcoreguidelines-owning-memory)
+  r.active.clear();
+  const StatePtr me = tls_current;
+  if (me) {
+    me->registry_seq = 0;
+    me->native_id = static_cast<pid_t>(getpid());
+    me->foreign = true;  // nobody joins it; alive while registered
+    r.main = me;
+    r.active.emplace(0, me);
+  } else {
+    r.main = nullptr;  // rebuilt on first use, with this process's ids
+  }
+}
 
 // A foreign thread (main or not started by concur) that asked who it is.
 struct ForeignGuard {
@@ -196,6 +224,8 @@ void report_exception() {
   }
 }
 
+}  // namespace
+
 // Python's threading._shutdown: join every non-daemon thread at normal exit.
 void join_non_daemon_threads_at_exit() {
   const StatePtr me = tls_current;
@@ -216,8 +246,6 @@ void join_non_daemon_threads_at_exit() {
     }
   }
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------- ThreadRef
 

@@ -1,0 +1,9 @@
+// concur/multiprocessing.hpp - Python's multiprocessing: processes, Pipe, codec, shared memory.
+//   #include <concur/multiprocessing.hpp>
+//   namespace mp = concur::mp;  mp::Process p(work);  p.start();  p.join();
+#pragma once
+
+#include "concur/multiprocessing/codec.hpp"
+#include "concur/multiprocessing/connection.hpp"
+#include "concur/multiprocessing/errors.hpp"
+#include "concur/multiprocessing/process.hpp"
