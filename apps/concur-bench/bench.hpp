@@ -119,6 +119,10 @@ WorkloadResult run_io_sleep_threads(const Options& opt);
 WorkloadResult run_executor_submit(const Options& opt);
 WorkloadResult run_executor_map(const Options& opt);
 WorkloadResult run_executor_latency(const Options& opt);
+WorkloadResult run_process_start(const Options& opt);
+WorkloadResult run_pipe_pingpong(const Options& opt);
+WorkloadResult run_cpu_bound(const Options& opt);
+WorkloadResult run_io_sleep_processes(const Options& opt);
 
 }  // namespace concur_bench
 

@@ -35,7 +35,11 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
                   {"io_sleep_threads", concur_bench::run_io_sleep_threads},
                   {"executor_submit", concur_bench::run_executor_submit},
                   {"executor_map", concur_bench::run_executor_map},
-                  {"executor_latency", concur_bench::run_executor_latency}};
+                  {"executor_latency", concur_bench::run_executor_latency},
+                  {"process_start", concur_bench::run_process_start},
+                  {"pipe_pingpong", concur_bench::run_pipe_pingpong},
+                  {"cpu_bound", concur_bench::run_cpu_bound},
+                  {"io_sleep_processes", concur_bench::run_io_sleep_processes}};
 
 void usage(FILE* f) {
   std::fprintf(f,
@@ -46,7 +50,8 @@ void usage(FILE* f) {
                "(default bench-results/)\n"
                "  --only NAME       one workload: lock_counter, queue_bounded, "
                "io_sleep_threads,\n"
-               "                    executor_submit, executor_map, executor_latency\n"
+               "                    executor_submit, executor_map, executor_latency,\n"
+               "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes\n"
                "  --no-python       skip the Python side\n"
                "  --repeat N        run each implementation N times; report the median (used\n"
                "                    for ratios) and the best run (default 5, --quick 3;\n"

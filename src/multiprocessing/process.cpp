@@ -100,32 +100,43 @@ void forget_child(pid_t pid) {
   id.children.erase(pid);
 }
 
+// The child's pidfd, opened on first need (state mutex held): a zombie keeps its pid until we
+// reap it, so opening late is safe. -1 when the kernel has no pidfd_open.
+int pidfd_locked(detail::ProcessState& s) {
+  if (s.pidfd < 0 && !s.returncode && s.pid > 0) {
+    s.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0));
+  }
+  return s.pidfd;
+}
+
 // Blocks until the child ended or the deadline passed (state mutex NOT held while waiting).
 std::optional<int> wait_for(const StatePtr& s, const concur::detail::Deadline& deadline) {
+  pid_t pid = -1;
   int pidfd = -1;
   {
     std::lock_guard g(s->mutex);
     if (auto code = poll_locked(*s)) return code;
-    pidfd = s->pidfd;
+    pid = s->pid;
+    if (!deadline.is_never()) pidfd = pidfd_locked(*s);
   }
   for (;;) {
-    if (pidfd >= 0) {
-      int ms = -1;
-      if (!deadline.is_never()) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline.remaining());
-        ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1'000'000));
+    if (deadline.is_never()) {
+      // Wait without reaping (so a concurrent poll never sees ECHILD), then reap below.
+      siginfo_t info{};
+      while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 &&
+             errno == EINTR) {
       }
+    } else if (pidfd >= 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline.remaining());
       pollfd p{pidfd, POLLIN, 0};
-      (void)::poll(&p, 1, ms);
+      (void)::poll(&p, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1'000'000)));
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    {
-      std::lock_guard g(s->mutex);
-      if (auto code = poll_locked(*s)) return code;
-      if (deadline.expired()) return std::nullopt;
-      pidfd = s->pidfd;
-    }
+    std::lock_guard g(s->mutex);
+    if (auto code = poll_locked(*s)) return code;
+    if (deadline.expired()) return std::nullopt;
+    if (!deadline.is_never()) pidfd = pidfd_locked(*s);
   }
 }
 
@@ -280,7 +291,6 @@ void Process::start() {
   }
   state_->started = true;
   state_->pid = pid;
-  state_->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // -1: poll fallback
   g.unlock();
   {
     std::lock_guard ig(id.mutex);
@@ -375,7 +385,7 @@ int Process::sentinel() const {
   std::lock_guard g(state_->mutex);
   check_open(*state_);
   if (!state_->started) throw ValueError("process not started");
-  return state_->pidfd;
+  return pidfd_locked(*state_);
 }
 
 // ---------------------------------------------------------------- module functions

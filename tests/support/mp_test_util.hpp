@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,8 +120,13 @@ class LeakCheckedTest : public ::testing::Test {
 /// For kill tests that need a raw peer without concur::mp::Process.
 template <class F>
 pid_t fork_child(F f) {
+  const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid == 0) _exit(f());
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test binary
+    if (getppid() != parent) _exit(126);
+    _exit(f());
+  }
   return pid;
 }
 

@@ -1,7 +1,9 @@
 // GoogleTest main with a per-test deadline: a test that runs past it gets every thread's
 // stack dumped (through gdb when present) and the process aborted, so a hang fails loudly
 // instead of stalling CI. CONCUR_TEST_DEADLINE (seconds) sets the deadline of one test.
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,57 +12,91 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
 class Watchdog : public testing::EmptyTestEventListener {
  public:
-  explicit Watchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { loop(); }) {}
+  explicit Watchdog(std::chrono::seconds limit)
+      : limit_(limit), s_(new State), thread_([this] { loop(); }) {}
   ~Watchdog() override {
-    if (getpid() != owner_pid_) {  // a forked child that exits: the thread is not ours
+    if (getpid() != owner_pid_) {
+      // A forked child that exits: the watchdog thread is not ours and the parent's thread may
+      // have been inside cv_.wait() at fork time, so destroying cv_ here would wait forever.
+      // Leak the state instead.
       thread_.detach();
       return;
     }
     {
-      std::lock_guard g(mutex_);
-      stop_ = true;
+      std::lock_guard g(s_->mutex);
+      s_->stop = true;
     }
-    cv_.notify_all();
+    s_->cv.notify_all();
     thread_.join();
+    delete s_;  // NOLINT(cppcoreguidelines-owning-memory)
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
   void OnTestStart(const testing::TestInfo& info) override {
-    std::lock_guard g(mutex_);
-    name_ = std::string(info.test_suite_name()) + "." + info.name();
-    deadline_ = std::chrono::steady_clock::now() + limit_;
-    armed_ = true;
-    cv_.notify_all();
+    std::lock_guard g(s_->mutex);
+    s_->name = std::string(info.test_suite_name()) + "." + info.name();
+    s_->deadline = std::chrono::steady_clock::now() + limit_;
+    s_->armed = true;
+    s_->cv.notify_all();
   }
   void OnTestEnd(const testing::TestInfo& /*info*/) override {
-    std::lock_guard g(mutex_);
-    armed_ = false;
+    std::lock_guard g(s_->mutex);
+    s_->armed = false;
   }
 
  private:
   void loop() {
-    std::unique_lock g(mutex_);
-    while (!stop_) {
-      if (!armed_) {
-        cv_.wait(g);
+    std::unique_lock g(s_->mutex);
+    while (!s_->stop) {
+      if (!s_->armed) {
+        s_->cv.wait(g);
         continue;
       }
-      if (cv_.wait_until(g, deadline_) == std::cv_status::timeout && armed_ && !stop_ &&
-          std::chrono::steady_clock::now() >= deadline_) {
+      if (s_->cv.wait_until(g, s_->deadline) == std::cv_status::timeout && s_->armed && !s_->stop &&
+          std::chrono::steady_clock::now() >= s_->deadline) {
         std::fprintf(stderr, "\n*** concur test watchdog: %s ran past its %llds deadline\n",
-                     name_.c_str(), static_cast<long long>(limit_.count()));
+                     s_->name.c_str(), static_cast<long long>(limit_.count()));
         dump_stacks();
+        kill_descendants(getpid());  // a hung test's children must not outlive it
         std::abort();
       }
+    }
+  }
+
+  // SIGKILLs every process below pid (found by scanning /proc/<n>/stat for its parent).
+  static void kill_descendants(pid_t pid) {
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return;
+    std::vector<pid_t> children;
+    while (const dirent* e = readdir(proc)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+      std::string stat;
+      std::getline(in, stat);
+      const auto paren = stat.rfind(')');
+      if (paren == std::string::npos) continue;
+      char state = 0;
+      long parent = 0;
+      if (std::sscanf(stat.c_str() + paren + 1, " %c %ld", &state, &parent) == 2 && parent == pid) {
+        children.push_back(static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10)));
+      }
+    }
+    closedir(proc);
+    for (const pid_t child : children) {
+      kill(child, SIGSTOP);  // freeze it so it cannot fork more while we descend
+      kill_descendants(child);
+      kill(child, SIGKILL);
     }
   }
 
@@ -80,12 +116,15 @@ class Watchdog : public testing::EmptyTestEventListener {
 
   std::chrono::seconds limit_;
   pid_t owner_pid_ = getpid();
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::string name_;
-  std::chrono::steady_clock::time_point deadline_{};
-  bool armed_ = false;
-  bool stop_ = false;
+  struct State {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::string name;
+    std::chrono::steady_clock::time_point deadline{};
+    bool armed = false;
+    bool stop = false;
+  };
+  State* s_;  // owned; leaked on purpose in a forked child (see the destructor)
   std::thread thread_;
 };
 

@@ -1,0 +1,102 @@
+#include "concur/detail/robust_mutex.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "concur/detail/deadline.hpp"
+#include "concur/detail/futex.hpp"
+#include "concur/detail/timeout_check.hpp"
+#include "concur/multiprocessing/errors.hpp"
+
+namespace concur::detail {
+
+namespace {
+
+[[noreturn]] void fail(const char* what, int rc) {
+  throw mp::OSError(std::string(what) + ": " + std::strerror(rc));
+}
+
+[[noreturn]] void owner_died(pthread_mutex_t* m) {
+  pthread_mutex_consistent(m);  // usable again once the caller releases it
+  throw mp::OwnerDied(
+      "the previous holder of the lock died while holding it; you now hold the lock: repair "
+      "the data it protects, then release it");
+}
+
+}  // namespace
+
+RobustMutex::RobustMutex(bool recursive) : recursive_(recursive) {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutexattr_settype(&attr, recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ERRORCHECK);
+  const int rc = pthread_mutex_init(&mutex_, &attr);
+  pthread_mutexattr_destroy(&attr);
+  if (rc != 0) fail("pthread_mutex_init", rc);
+}
+
+bool RobustMutex::lock(bool blocking, Timeout timeout) {
+  check_blocking_timeout(blocking, timeout);
+  int rc = pthread_mutex_trylock(&mutex_);
+  if (rc == EBUSY && blocking) {
+    // A short spin first: a holder in another process usually releases within microseconds.
+    for (std::uint32_t i = 0; i < spin_limit() && rc == EBUSY; ++i) {
+      cpu_relax();
+      if ((i & 15) == 15) rc = pthread_mutex_trylock(&mutex_);
+    }
+    if (rc == EBUSY) {
+      if (timeout.forever()) {
+        rc = pthread_mutex_lock(&mutex_);
+      } else {
+        const Deadline deadline(timeout);
+        const timespec at = deadline.as_timespec();
+        rc = pthread_mutex_clocklock(&mutex_, CLOCK_MONOTONIC, &at);
+      }
+    }
+  }
+  switch (rc) {
+    case 0:
+      return true;
+    case EBUSY:
+    case ETIMEDOUT:
+      return false;
+    case EOWNERDEAD:
+      owner_died(&mutex_);
+    case EDEADLK:
+      if (!blocking || !timeout.forever()) return false;  // Python: busy / times out
+      throw RuntimeError("deadlock: this thread already holds the (non-recursive) lock");
+    case ENOTRECOVERABLE:
+      throw RuntimeError("the lock is unusable: its holder died and it was not made consistent");
+    default:
+      fail("pthread_mutex_lock", rc);
+  }
+}
+
+void RobustMutex::unlock() {
+  const int rc = pthread_mutex_unlock(&mutex_);
+  if (rc == EPERM) {
+    throw RuntimeError(recursive_ ? "cannot release un-acquired lock"
+                                  : "the lock is not held by this thread");
+  }
+  if (rc != 0) fail("pthread_mutex_unlock", rc);
+}
+
+bool RobustMutex::locked() {
+  const int rc = pthread_mutex_trylock(&mutex_);
+  if (rc == 0) {
+    pthread_mutex_unlock(&mutex_);
+    return false;
+  }
+  if (rc == EOWNERDEAD) {  // its holder is gone: it is free once made consistent
+    pthread_mutex_consistent(&mutex_);
+    pthread_mutex_unlock(&mutex_);
+    return false;
+  }
+  if (rc == EDEADLK) return true;  // held by the caller
+  return rc == EBUSY || rc == ENOTRECOVERABLE;
+}
+
+}  // namespace concur::detail
