@@ -3,7 +3,9 @@
 //   namespace mp = concur::mp;  mp::Process p(work);  p.start();  p.join();
 #pragma once
 
+#include "concur/multiprocessing/barrier.hpp"
 #include "concur/multiprocessing/codec.hpp"
+#include "concur/multiprocessing/condition.hpp"
 #include "concur/multiprocessing/connection.hpp"
 #include "concur/multiprocessing/errors.hpp"
 #include "concur/multiprocessing/event.hpp"

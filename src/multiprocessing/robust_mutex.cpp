@@ -18,8 +18,7 @@ namespace {
   throw mp::OSError(std::string(what) + ": " + std::strerror(rc));
 }
 
-[[noreturn]] void owner_died(pthread_mutex_t* m) {
-  pthread_mutex_consistent(m);  // usable again once the caller releases it
+[[noreturn]] void throw_owner_died() {
   throw mp::OwnerDied(
       "the previous holder of the lock died while holding it; you now hold the lock: repair "
       "the data it protects, then release it");
@@ -59,12 +58,15 @@ bool RobustMutex::lock(bool blocking, Timeout timeout) {
   }
   switch (rc) {
     case 0:
+      ++depth_;
       return true;
     case EBUSY:
     case ETIMEDOUT:
       return false;
     case EOWNERDEAD:
-      owner_died(&mutex_);
+      pthread_mutex_consistent(&mutex_);  // usable again once the caller releases it
+      depth_ = 1;                         // the dead holder's levels are gone
+      throw_owner_died();
     case EDEADLK:
       if (!blocking || !timeout.forever()) return false;  // Python: busy / times out
       throw RuntimeError("deadlock: this thread already holds the (non-recursive) lock");
@@ -76,8 +78,14 @@ bool RobustMutex::lock(bool blocking, Timeout timeout) {
 }
 
 void RobustMutex::unlock() {
+  if (!owned()) {
+    throw RuntimeError(recursive_ ? "cannot release un-acquired lock"
+                                  : "the lock is not held by this thread");
+  }
+  --depth_;  // before the unlock: the next owner starts from its own count
   const int rc = pthread_mutex_unlock(&mutex_);
   if (rc == EPERM) {
+    ++depth_;
     throw RuntimeError(recursive_ ? "cannot release un-acquired lock"
                                   : "the lock is not held by this thread");
   }
@@ -92,11 +100,50 @@ bool RobustMutex::locked() {
   }
   if (rc == EOWNERDEAD) {  // its holder is gone: it is free once made consistent
     pthread_mutex_consistent(&mutex_);
+    depth_ = 0;
     pthread_mutex_unlock(&mutex_);
     return false;
   }
   if (rc == EDEADLK) return true;  // held by the caller
   return rc == EBUSY || rc == ENOTRECOVERABLE;
+}
+
+bool RobustMutex::owned() {
+  // Only the owner writes depth_, so after a successful trylock depth_ > 0 means the caller
+  // held it already (a recursive mutex just counted one more level).
+  const int rc = pthread_mutex_trylock(&mutex_);
+  if (rc == 0) {
+    const bool was_held = depth_ > 0;
+    pthread_mutex_unlock(&mutex_);
+    return was_held;
+  }
+  if (rc == EOWNERDEAD) {  // the holder died: not the caller
+    pthread_mutex_consistent(&mutex_);
+    depth_ = 0;
+    pthread_mutex_unlock(&mutex_);
+    return false;
+  }
+  return rc == EDEADLK;  // a non-recursive mutex held by the caller
+}
+
+unsigned RobustMutex::release_all_levels() {
+  if (!owned()) throw RuntimeError("cannot wait on un-acquired lock");
+  const unsigned levels = depth_;
+  for (unsigned i = 0; i < levels; ++i) unlock();
+  return levels;
+}
+
+void RobustMutex::reacquire_levels(unsigned levels) {
+  bool died = false;
+  for (unsigned i = 0; i < levels; ++i) {
+    try {
+      (void)lock(true, Timeout{});
+    } catch (const mp::OwnerDied&) {
+      died = true;  // we hold it (depth 1): take the remaining levels, then report
+      i = 0;
+    }
+  }
+  if (died) throw_owner_died();
 }
 
 }  // namespace concur::detail

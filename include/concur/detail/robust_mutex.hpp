@@ -23,10 +23,19 @@ class RobustMutex {
   void unlock();
   /// True when some thread or process holds it (a snapshot; for a non-recursive mutex).
   [[nodiscard]] bool locked();
+  /// True when the calling thread holds it.
+  [[nodiscard]] bool owned();
+
+  /// For Condition.wait(): releases every level the caller holds (RuntimeError when it holds
+  /// none) and returns how many; reacquire_levels() takes them back (blocking). When the
+  /// holder died meanwhile, reacquire_levels() still takes every level, then throws OwnerDied.
+  unsigned release_all_levels();
+  void reacquire_levels(unsigned levels);
 
  private:
   pthread_mutex_t mutex_;
   bool recursive_;
+  unsigned depth_ = 0;  // levels held by the owner; written only by the owner
 };
 
 }  // namespace concur::detail

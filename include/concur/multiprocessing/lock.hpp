@@ -14,6 +14,8 @@
 
 namespace concur::mp {
 
+class Condition;
+
 namespace detail {
 
 /// Lock and RLock: a robust mutex in a shared mapping; copies share it.
@@ -40,6 +42,7 @@ class SharedMutexHandle {
   }
 
  protected:
+  friend class mp::Condition;
   concur::detail::SharedObject<concur::detail::RobustMutex> m_;
 };
 

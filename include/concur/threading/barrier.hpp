@@ -10,17 +10,12 @@
 #include <cstdint>
 #include <functional>
 
+#include "concur/detail/barrier_core.hpp"
 #include "concur/errors.hpp"
 #include "concur/threading/condition.hpp"
 #include "concur/threading/lock.hpp"
 
 namespace concur::threading {
-
-/// Raised by Barrier.wait() when the barrier is, or becomes, broken.
-class BrokenBarrierError : public RuntimeError {
- public:
-  BrokenBarrierError() : RuntimeError("barrier is broken") {}
-};
 
 class Barrier {
  public:
@@ -37,26 +32,18 @@ class Barrier {
   /// Breaks the barrier: current and future waiters get BrokenBarrierError.
   void abort();
 
-  [[nodiscard]] std::int64_t parties() const noexcept { return parties_; }
+  [[nodiscard]] std::int64_t parties() const noexcept { return fields_.parties; }
   /// Threads currently waiting.
   [[nodiscard]] std::int64_t n_waiting();
   [[nodiscard]] bool broken();
 
  private:
-  enum class State : std::uint8_t { filling, draining, resetting, broken };
-  void enter();
-  void release();
-  void wait_for_release(const Timeout& timeout);
-  void break_barrier();
-  void exit();
-
   Lock lock_;
   Condition cond_{lock_};
   std::function<void()> action_;
   Timeout timeout_;
-  std::int64_t parties_;
-  State state_ = State::filling;
-  std::int64_t count_ = 0;
+  detail::BarrierFields fields_;
+  detail::BarrierCore<Condition> core_{cond_, fields_};
 };
 
 }  // namespace concur::threading
