@@ -108,6 +108,8 @@ FutureCore::Completion FutureCore::complete_locked(FutureStatus final_status) {
   return Completion{std::move(callbacks_), (old & kWaiterBit) != 0};
 }
 
+// By value: the callbacks (and what they captured) are released here, after they ran.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void FutureCore::after_complete(Completion completion) noexcept {
   if (completion.had_waiters) futex_wake(status_, INT_MAX);
   for (auto& cb : completion.callbacks) {

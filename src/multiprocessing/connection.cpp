@@ -13,20 +13,21 @@
 #include <cstring>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/errno_text.hpp"
 
 namespace concur::mp {
 
 namespace {
 
 constexpr std::size_t kHeader = sizeof(std::uint64_t);
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
 [[noreturn]] void throw_errno(const char* what, int err) {
   if (err == EPIPE || err == ECONNRESET) {
-    throw BrokenPipeError(std::string(what) + ": the other end is closed (" + std::strerror(err) +
-                          ")");
+    throw BrokenPipeError(std::string(what) + ": the other end is closed (" +
+                          concur::detail::errno_text(err) + ")");
   }
-  throw OSError(std::string(what) + ": " + std::strerror(err));
+  throw OSError(std::string(what) + ": " + concur::detail::errno_text(err));
 }
 
 // A kernel wake-up costs ~20-30 us one way on these VMs: a reply that arrives within a few
@@ -179,7 +180,7 @@ std::string Connection::recv_bytes(std::optional<std::size_t> maxlength) {
     throw OSError("bad message length " + std::to_string(len));
   }
   rpos_ += kHeader;
-  const std::size_t n = static_cast<std::size_t>(len);
+  const auto n = static_cast<std::size_t>(len);
   if (n <= kReadChunk && rend_ - rpos_ < n) {
     if (!fill(n - (rend_ - rpos_))) {
       throw EOFError("the other end closed the connection in the middle of a message");

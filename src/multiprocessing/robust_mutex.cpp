@@ -6,6 +6,7 @@
 #include <string>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/errno_text.hpp"
 #include "concur/detail/futex.hpp"
 #include "concur/detail/timeout_check.hpp"
 #include "concur/multiprocessing/errors.hpp"
@@ -15,7 +16,7 @@ namespace concur::detail {
 namespace {
 
 [[noreturn]] void fail(const char* what, int rc) {
-  throw mp::OSError(std::string(what) + ": " + std::strerror(rc));
+  throw mp::OSError(std::string(what) + ": " + concur::detail::errno_text(rc));
 }
 
 [[noreturn]] void throw_owner_died() {

@@ -15,6 +15,8 @@
 #include <set>
 #include <utility>
 
+#include "concur/detail/errno_text.hpp"
+
 namespace concur::mp {
 
 namespace {
@@ -69,10 +71,10 @@ std::string random_name() {
   while (got < sizeof bytes) {
     const ssize_t r = ::getrandom(bytes + got, sizeof bytes - got, 0);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw OSError(std::string("getrandom: ") + std::strerror(errno));
+    if (r < 0) throw OSError(std::string("getrandom: ") + concur::detail::errno_text(errno));
     got += static_cast<std::size_t>(r);
   }
-  static const char* const kHex = "0123456789abcdef";
+  static constexpr const char* kHex = "0123456789abcdef";
   std::string name = "/concur-";
   for (unsigned char b : bytes) {
     name += kHex[b >> 4];
@@ -82,7 +84,7 @@ std::string random_name() {
 }
 
 [[noreturn]] void throw_os(const std::string& what, int err) {
-  const std::string text = what + ": " + std::strerror(err);
+  const std::string text = what + ": " + concur::detail::errno_text(err);
   if (err == EEXIST) throw FileExistsError(text);
   if (err == ENOENT) throw FileNotFoundError(text);
   throw OSError(text);

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "concur/detail/errno_text.hpp"
 #include "concur/multiprocessing/errors.hpp"
 
 namespace concur::detail {
@@ -20,7 +21,7 @@ namespace concur::detail {
 inline void* map_shared(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
-    throw mp::OSError(std::string("mmap of shared memory: ") + std::strerror(errno));
+    throw mp::OSError(std::string("mmap of shared memory: ") + concur::detail::errno_text(errno));
   return p;
 }
 

@@ -120,13 +120,14 @@ class Executor {
   auto map(F&& f, Rest&&... rest) {
     static_assert(sizeof...(Rest) >= 1, "map needs at least one range");
     auto all = std::forward_as_tuple(std::forward<Rest>(rest)...);
-    constexpr std::size_t n = sizeof...(Rest);
-    using Last = std::tuple_element_t<n - 1, std::tuple<Rest...>>;
+    constexpr std::size_t kArgs = sizeof...(Rest);
+    using Last = std::tuple_element_t<kArgs - 1, std::tuple<Rest...>>;
     if constexpr (detail_ex::is_timeout_like_v<Last>) {
-      static_assert(n >= 2, "map needs at least one range before the timeout");
-      return map_ranges(Timeout(std::get<n - 1>(all)), f, all, std::make_index_sequence<n - 1>{});
+      static_assert(kArgs >= 2, "map needs at least one range before the timeout");
+      return map_ranges(Timeout(std::get<kArgs - 1>(all)), f, all,
+                        std::make_index_sequence<kArgs - 1>{});
     } else {
-      return map_ranges(Timeout{}, f, all, std::make_index_sequence<n>{});
+      return map_ranges(Timeout{}, f, all, std::make_index_sequence<kArgs>{});
     }
   }
 

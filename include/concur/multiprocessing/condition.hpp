@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <utility>
 
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/shared_object.hpp"
@@ -37,8 +38,8 @@ class Condition {
   /// Python: Condition() - with its own RLock.
   Condition() : Condition(RLock{}) {}
   /// Python: Condition(lock) - shares the given Lock or RLock (handles share the lock).
-  explicit Condition(const Lock& lock) : lock_(lock), state_(0) {}
-  explicit Condition(const RLock& lock) : lock_(lock), state_(0) {}
+  explicit Condition(Lock lock) : lock_(std::move(lock)), state_(0) {}
+  explicit Condition(RLock lock) : lock_(std::move(lock)), state_(0) {}
 
   bool acquire(bool blocking = true, Timeout timeout = {}) {
     return lock_.acquire(blocking, timeout);
