@@ -3,7 +3,6 @@
 #include "concur/multiprocessing/process.hpp"
 
 #include <poll.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,9 +19,12 @@
 #include <mutex>
 #include <thread>
 
+#include "child_spec.hpp"
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/errno_text.hpp"
 #include "concur/detail/exception_text.hpp"
 #include "concur/detail/thread_shutdown.hpp"
+#include "concur/multiprocessing/context.hpp"
 
 namespace concur::mp {
 
@@ -32,6 +35,8 @@ struct ProcessState {
   std::string name;
   bool daemon = false;
   std::function<void()> target;
+  std::function<TaskCall()> make_call;      // set for CONCUR_TASK-able targets (spawn)
+  std::optional<std::string> start_method;  // default: get_start_method() at start()
   Process* self = nullptr;  // the child calls self->run() (its copy, at the same address)
   bool started = false;
   bool closed = false;
@@ -179,16 +184,17 @@ void become_child(const detail::ProcessState& s, const ProcessInfo& parent) {
   id.atexit_registered = false;
 }
 
-// Runs in the child; returns its exit code.
-int child_main(const StatePtr& s) {
+// Runs body() as the child's work; returns its exit code.
+template <class Body>
+int run_as_child(const std::string& name, Body body) {
   int code = 0;
   try {
-    s->self->run();
+    body();
   } catch (const SystemExit& e) {
     code = e.code();
   } catch (...) {
     const std::string text =
-        "Process " + s->name + ":\n" +
+        "Process " + name + ":\n" +
         concur::detail::to_string(concur::detail::describe_current_exception()) + "\n";
     std::fflush(stdout);
     std::fputs(text.c_str(), stderr);
@@ -203,11 +209,54 @@ int child_main(const StatePtr& s) {
   return code;
 }
 
+int child_main(const StatePtr& s) {
+  return run_as_child(s->name, [&s] { s->self->run(); });
+}
+
 void check_open(const detail::ProcessState& s) {
   if (s.closed) throw ValueError("process object is closed");
 }
 
+// spawn / forkserver: the child runs the registered function of the target (state mutex held).
+pid_t start_fresh_locked(const detail::ProcessState& s, const std::string& method,
+                         const ProcessInfo& parent) {
+  if (!s.make_call) {
+    throw ValueError("the '" + method +
+                     "' start method runs only a function registered with CONCUR_TASK (called "
+                     "with arguments that have codecs); lambdas and run() overrides need 'fork'");
+  }
+  TaskCall call = s.make_call();  // ValueError when the function is not registered
+  detail::ChildSpec spec{s.name,
+                         s.daemon,
+                         s.id_path,
+                         parent.name,
+                         parent.pid,
+                         parent.daemon,
+                         std::move(call.name),
+                         std::move(call.args)};
+  return method == "spawn" ? detail::spawn_child(spec) : detail::forkserver_child(spec);
+}
+
 }  // namespace
+
+namespace detail {
+
+int run_child_spec(const ChildSpec& spec) {
+  Identity& id = identity();
+  {
+    std::lock_guard g(id.mutex);
+    id.parent = ProcessInfo{spec.parent_name, spec.parent_pid, spec.parent_daemon};
+    id.me = ProcessInfo{spec.name, ::getpid(), spec.daemon};
+    id.id_path = spec.id_path;
+    id.child_counter = 0;
+    id.children.clear();
+  }
+  return run_as_child(spec.name, [&spec] {
+    (void)run_task_call(TaskCall{spec.task_name, spec.task_args});
+  });
+}
+
+}  // namespace detail
 
 // ---------------------------------------------------------------- Process
 
@@ -221,6 +270,8 @@ Process::Process(ProcessOptions options) : state_(std::make_shared<detail::Proce
   state_->id_path = id.id_path;
   state_->id_path.push_back(n);
   state_->daemon = options.daemon.value_or(id.me.daemon);
+  if (options.start_method) (void)Context(*options.start_method);  // ValueError if unknown
+  state_->start_method = std::move(options.start_method);
   state_->self = this;
 }
 
@@ -265,6 +316,11 @@ void Process::set_target(std::function<void()> target) {
   state_->target = std::move(target);
 }
 
+void Process::set_task(std::function<TaskCall()> make_call) {
+  std::lock_guard g(state_->mutex);
+  state_->make_call = std::move(make_call);
+}
+
 void Process::start() {
   if (!state_) throw ValueError("process object was moved from");
   Identity& id = identity();
@@ -278,10 +334,19 @@ void Process::start() {
   std::unique_lock g(state_->mutex);
   check_open(*state_);
   if (state_->started) throw ProcessError("cannot start a process twice");
+  const std::string method = state_->start_method.value_or(*get_start_method());
   std::fflush(nullptr);  // buffered output must not be written twice
-  const pid_t pid = ::fork();
+  pid_t pid = -1;
+  if (method == "fork") {
+    // Hold the registry across fork(): another thread's half-done insert or erase must not be
+    // copied into the child, which clears the registry first thing.
+    std::lock_guard ig(id.mutex);
+    pid = ::fork();
+  } else {
+    pid = start_fresh_locked(*state_, method, parent);
+  }
   if (pid < 0) {
-    throw OSError(std::string("fork failed: ") + std::strerror(errno));
+    throw OSError(std::string("fork failed: ") + concur::detail::errno_text(errno));
   }
   if (pid == 0) {
     g.release();                        // the mutex copy in the child is re-created below

@@ -21,6 +21,7 @@
 
 #include "concur/detail/task_state.hpp"
 #include "concur/multiprocessing/errors.hpp"
+#include "concur/multiprocessing/task.hpp"
 #include "concur/timeout.hpp"
 
 namespace concur::mp {
@@ -31,8 +32,10 @@ struct ProcessState;
 
 /// Construction options (Python: Process(name=..., daemon=...)).
 struct ProcessOptions {
-  std::optional<std::string> name;  // default "Process-N" ("Process-1:2" in a child)
-  std::optional<bool> daemon;       // default: the creating process's daemon flag
+  std::optional<std::string> name = std::nullopt;  // default "Process-N" ("Process-1:2" in a child)
+  std::optional<bool> daemon = std::nullopt;       // default: the creating process's daemon flag
+  /// "fork", "spawn" or "forkserver"; default: get_start_method() when start() runs.
+  std::optional<std::string> start_method = std::nullopt;
 };
 
 /// Thrown by mp::exit() inside a child to end it with a code (Python's SystemExit).
@@ -69,6 +72,14 @@ class Process {
   requires std::invocable < std::decay_t<F>
   &, std::decay_t<Args>&... > Process(ProcessOptions options, F&& f, Args&&... args)
       : Process(std::move(options)) {
+    using Fn = std::decay_t<F>;
+    if constexpr (detail::is_task_call<Fn, Args&&...>::value) {
+      // A function pointer with codec'able arguments: spawn and forkserver can run it too
+      // (when it is registered with CONCUR_TASK; checked by start()).
+      set_task([fn = Fn(f), packed = std::tuple<std::decay_t<Args>...>(args...)] {
+        return std::apply([fn](const auto&... a) { return make_task_call(fn, a...); }, packed);
+      });
+    }
     set_target([call = concur::detail::bind_call(
                     std::forward<F>(f), std::forward<Args>(args)...)]() mutable { (void)call(); });
   }
@@ -111,6 +122,7 @@ class Process {
 
  protected:
   void set_target(std::function<void()> target);
+  void set_task(std::function<TaskCall()> make_call);
 
  private:
   std::shared_ptr<detail::ProcessState> state_;
