@@ -163,7 +163,8 @@ struct codec<std::vector<T, A>> {
     std::vector<T, A> v;
     if constexpr (detail::RawBytes<T>) {
       v.resize(n);
-      std::memcpy(v.data(), in.take(n * sizeof(T)).data(), n * sizeof(T));
+      const auto bytes = in.take(n * sizeof(T));
+      if (n > 0) std::memcpy(v.data(), bytes.data(), n * sizeof(T));  // never memcpy(nullptr)
     } else {
       v.reserve(n);
       for (std::size_t i = 0; i < n; ++i) v.push_back(codec<T>::decode(in));
