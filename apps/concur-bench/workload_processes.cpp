@@ -58,7 +58,9 @@ double raw_fork_start(std::int64_t n, std::string& error) {
 constexpr std::size_t kMessage = 64;
 
 double concur_pingpong(std::int64_t n, std::string& error) {
-  auto [mine, theirs] = mp::Pipe();
+  auto mine_theirs = mp::Pipe();  // (clang 14 cannot capture bindings)
+  auto& mine = mine_theirs.first;
+  auto& theirs = mine_theirs.second;
   mp::Process echo([&theirs, n] {
     for (std::int64_t i = 0; i < n; ++i) theirs.send_bytes(theirs.recv_bytes());
   });

@@ -1,5 +1,5 @@
 // concur/multiprocessing/connection.hpp - multiprocessing.Pipe and its Connection ends.
-//   auto [parent, child] = concur::mp::Pipe();
+//   auto ends = concur::mp::Pipe();  auto& parent = ends.first;  auto& child = ends.second;
 //   concur::mp::Process p([&child] { child.send(std::string("hello")); });
 //   p.start();  std::string s = parent.recv<std::string>();  p.join();
 // Messages are framed (a length, then the bytes): recv() returns whole messages or throws,
