@@ -12,6 +12,7 @@
 #include "concur/multiprocessing/event.hpp"
 #include "concur/multiprocessing/lock.hpp"
 #include "concur/multiprocessing/process.hpp"
+#include "concur/multiprocessing/queue.hpp"
 #include "concur/multiprocessing/semaphore.hpp"
 #include "concur/multiprocessing/shared_memory.hpp"
 #include "concur/multiprocessing/task.hpp"

@@ -16,6 +16,9 @@ namespace concur::detail {
 
 class EventCount {
  public:
+  /// Scope::shared for an EventCount in shared memory (waiters in several processes).
+  explicit EventCount(Scope scope = Scope::process_private) noexcept : scope_(scope) {}
+
   [[nodiscard]] std::uint32_t prepare_wait() noexcept {
     // A seq_cst read-modify-write: the waiter's later re-check of its condition cannot move
     // before it (acquire for the compiler; a full barrier on x86, RCsc on ARMv8), and the
@@ -29,7 +32,7 @@ class EventCount {
   bool wait(std::uint32_t key, const Deadline& deadline) noexcept {
     bool ok = true;
     while (seq_.load(std::memory_order_acquire) == key) {
-      if (!futex_wait(seq_, key, deadline)) {
+      if (!futex_wait(seq_, key, deadline, scope_)) {
         ok = false;
         break;
       }
@@ -40,7 +43,7 @@ class EventCount {
   void notify(int n = 1) noexcept {
     if (waiters_.load(std::memory_order_seq_cst) != 0) {
       seq_.fetch_add(1, std::memory_order_seq_cst);
-      futex_wake(seq_, n);
+      futex_wake(seq_, n, scope_);
     }
   }
   void notify_all() noexcept { notify(INT_MAX); }
@@ -51,6 +54,7 @@ class EventCount {
  private:
   alignas(64) std::atomic<std::uint32_t> seq_{0};
   std::atomic<std::uint32_t> waiters_{0};
+  Scope scope_;
 };
 
 /// Outcome of one non-blocking attempt on a queue.

@@ -1,0 +1,342 @@
+#include "concur/detail/shm_ring.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "concur/errors.hpp"
+#include "concur/multiprocessing/errors.hpp"
+
+namespace concur::detail {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t pos_of(std::uint64_t word) noexcept {
+  return static_cast<std::uint32_t>(word);
+}
+constexpr std::uint32_t count_of(std::uint64_t word) noexcept {
+  return static_cast<std::uint32_t>(word >> 32);
+}
+constexpr std::uint64_t pack(std::uint32_t pos, std::uint32_t count) noexcept {
+  return (std::uint64_t{count} << 32) | pos;
+}
+
+constexpr std::size_t kHeaderBytes = 16;
+constexpr std::size_t record_bytes(std::size_t length) noexcept {
+  return kHeaderBytes + ((length + 7) & ~std::size_t{7});
+}
+
+// While a consumer waits for the next part of a message, it checks this often that the
+// message's producer is still writing it.
+constexpr std::chrono::milliseconds kPartCheck = 20ms;
+
+// Takes a ring lock; a dead previous holder needs no repair (see shm_ring.hpp).
+bool lock_ring(RobustMutex& m, bool block, const Deadline& deadline) {
+  const Timeout timeout = !block || deadline.is_never() ? Timeout{} : Timeout(deadline.remaining());
+  try {
+    return m.lock(block, timeout);
+  } catch (const mp::OwnerDied&) {
+    return true;
+  }
+}
+
+std::atomic<void (*)(RingStep)> g_step_hook{nullptr};
+
+inline void step(RingStep s) {
+  if (auto* hook = g_step_hook.load(std::memory_order_relaxed)) hook(s);
+}
+
+class Unlocker {
+ public:
+  explicit Unlocker(RobustMutex& m) noexcept : m_(m) {}
+  Unlocker(const Unlocker&) = delete;
+  Unlocker& operator=(const Unlocker&) = delete;
+  ~Unlocker() { m_.unlock(); }
+
+ private:
+  RobustMutex& m_;
+};
+
+}  // namespace
+
+void set_ring_step_hook(void (*hook)(RingStep)) noexcept {
+  g_step_hook.store(hook, std::memory_order_relaxed);
+}
+
+std::size_t ShmRing::checked_capacity(std::size_t capacity, std::size_t maxsize) {
+  if (capacity < kMinCapacity || capacity > kMaxCapacity || (capacity & (capacity - 1)) != 0) {
+    throw ValueError("queue ring size must be a power of two between " +
+                     std::to_string(kMinCapacity) + " and " + std::to_string(kMaxCapacity) +
+                     " bytes, not " + std::to_string(capacity));
+  }
+  if (maxsize > (std::size_t{1} << 30)) {
+    throw ValueError("queue maxsize too large: " + std::to_string(maxsize));
+  }
+  return capacity;
+}
+
+ShmRing::ShmRing(std::size_t capacity, std::size_t maxsize)
+    : capacity_(static_cast<std::uint32_t>(checked_capacity(capacity, maxsize))),
+      maxsize_(static_cast<std::uint32_t>(maxsize)) {}
+
+std::byte* ShmRing::bytes() noexcept {
+  return reinterpret_cast<std::byte*>(this) + sizeof(ShmRing);  // NOLINT: the ring follows
+}
+
+void ShmRing::write_at(std::uint32_t pos, const void* src, std::size_t n) noexcept {
+  const std::size_t at = pos & (capacity_ - 1);
+  const std::size_t first = std::min(n, capacity_ - at);
+  const auto* from = static_cast<const std::byte*>(src);
+  std::memcpy(bytes() + at, from, first);
+  if (first < n) std::memcpy(bytes(), from + first, n - first);
+}
+
+void ShmRing::read_at(std::uint32_t pos, void* dst, std::size_t n) noexcept {
+  const std::size_t at = pos & (capacity_ - 1);
+  const std::size_t first = std::min(n, capacity_ - at);
+  auto* to = static_cast<std::byte*>(dst);
+  std::memcpy(to, bytes() + at, first);
+  if (first < n) std::memcpy(to + first, bytes(), n - first);
+}
+
+std::size_t ShmRing::largest_part() const noexcept {
+  return capacity_ / 2 - kHeaderBytes;
+}
+
+std::size_t ShmRing::qsize() const noexcept {
+  const std::uint32_t taken = count_of(head_.load(std::memory_order_acquire));
+  return count_of(tail_.load(std::memory_order_acquire)) - taken;
+}
+
+// ---------------------------------------------------------------- producers
+
+bool ShmRing::has_room(std::uint64_t tail, std::uint64_t head, std::size_t bytes,
+                       bool new_message) const noexcept {
+  const std::uint32_t used = pos_of(tail) - pos_of(head);
+  if (capacity_ - used < bytes) return false;
+  return !new_message || maxsize_ == 0 || count_of(tail) - count_of(head) < maxsize_;
+}
+
+ShmRing::Room ShmRing::wait_room(std::size_t bytes, bool new_message, bool block,
+                                 const Deadline& deadline) {
+  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);  // ours: lock held
+  if (has_room(tail, producer_head_.load(std::memory_order_relaxed), bytes, new_message)) {
+    return Room::ok;
+  }
+  const OpStatus s = block_on(
+      room_ready_, block, deadline,
+      [&] {
+        const std::uint64_t head = head_.load(std::memory_order_acquire);
+        producer_head_.store(head, std::memory_order_relaxed);
+        return has_room(tail, head, bytes, new_message) ? OpStatus::ok : OpStatus::would_block;
+      },
+      [&] { return has_room(tail, head_.load(std::memory_order_relaxed), bytes, new_message); });
+  if (s == OpStatus::ok) return Room::ok;
+  return block ? Room::timed_out : Room::full;
+}
+
+void ShmRing::publish_part(const std::byte* data, std::uint32_t length, std::uint32_t flags,
+                           std::uint64_t total) noexcept {
+  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+  const Header h{length, flags, total};
+  write_at(pos_of(tail), &h, sizeof h);
+  if (length > 0) write_at(pos_of(tail) + kHeaderBytes, data, length);
+  step(RingStep::producer_wrote);
+  const auto pos = static_cast<std::uint32_t>(pos_of(tail) + record_bytes(length));
+  tail_.store(pack(pos, count_of(tail) + ((flags & kFirst) != 0 ? 1 : 0)),
+              std::memory_order_release);
+}
+
+bool ShmRing::put(const std::byte* data, std::size_t size, bool block, const Deadline& deadline) {
+  if (size > largest_part()) return put_in_parts(data, size, block, deadline);
+  const std::size_t need = record_bytes(size);
+  // As Python's Queue.put, the internal lock is always waited for; block/timeout are about
+  // room in the queue.
+  const Deadline lock_deadline = block ? deadline : Deadline::never();
+  const OpStatus s = block_on(
+      room_ready_, block, deadline,
+      [&] {
+        if (!lock_ring(producer_lock_, true, lock_deadline)) return OpStatus::would_block;
+        const Unlocker unlock(producer_lock_);
+        step(RingStep::producer_locked);
+        if (wait_room(need, true, false, deadline) != Room::ok) return OpStatus::would_block;
+        publish_part(data, static_cast<std::uint32_t>(size), kFirst | kLast, size);
+        step(RingStep::producer_published);
+        return OpStatus::ok;
+      },
+      [&] {
+        return has_room(tail_.load(std::memory_order_relaxed),
+                        head_.load(std::memory_order_relaxed), need, true);
+      });
+  if (s != OpStatus::ok) return false;
+  data_ready_.notify(1);
+  return true;
+}
+
+bool ShmRing::put_in_parts(const std::byte* data, std::size_t size, bool block,
+                           const Deadline& deadline) {
+  if (!lock_ring(producer_lock_, true, block ? deadline : Deadline::never())) return false;
+  const Unlocker unlock(producer_lock_);  // unlocking before the LAST part aborts the message
+  const std::size_t chunk = capacity_ / 4 - kHeaderBytes;
+  if (!block) {
+    // Non-blocking: only when the whole message fits the free room now.
+    const std::size_t parts = (size + chunk - 1) / chunk;
+    const std::size_t all = parts * kHeaderBytes + size + parts * 8;
+    if (all > capacity_ || wait_room(all, true, false, deadline) != Room::ok) return false;
+  }
+  std::size_t off = 0;
+  bool first = true;
+  while (off < size) {
+    const std::size_t part = std::min(chunk, size - off);
+    if (wait_room(record_bytes(part), first, block, deadline) != Room::ok) return false;
+    const std::uint32_t flags = (first ? kFirst : 0) | (off + part == size ? kLast : 0);
+    publish_part(data + off, static_cast<std::uint32_t>(part), flags, size);
+    data_ready_.notify_all();  // the one reading this message may be among several waiters
+    if ((flags & kLast) == 0) step(RingStep::part_published);
+    off += part;
+    first = false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- consumers
+
+bool ShmRing::next_record(Header& h, bool wait_for_part) {
+  const std::uint64_t head = head_.load(std::memory_order_relaxed);  // ours: lock held
+  auto available = [&] {
+    if (pos_of(consumer_tail_.load(std::memory_order_relaxed)) != pos_of(head)) return true;
+    const std::uint64_t tail = tail_.load(std::memory_order_acquire);
+    consumer_tail_.store(tail, std::memory_order_relaxed);
+    return pos_of(tail) != pos_of(head);
+  };
+  bool found = available();
+  while (!found && wait_for_part) {
+    // The rest of a message: spin, then sleep in short slices; between slices make sure its
+    // producer still holds the producer lock (free or dead holder: the message is abandoned).
+    found =
+        spin_until([&] { return pos_of(tail_.load(std::memory_order_relaxed)) != pos_of(head); }) &&
+        available();
+    if (found) break;
+    const std::uint32_t key = data_ready_.prepare_wait();
+    if (available()) {
+      data_ready_.cancel_wait();
+      found = true;
+      break;
+    }
+    (void)data_ready_.wait(key, Deadline(Timeout(kPartCheck)));
+    if (available()) {
+      found = true;
+      break;
+    }
+    if (!producer_lock_.locked()) {
+      found = available();  // it may have finished just before letting go
+      break;
+    }
+  }
+  if (found) read_at(pos_of(head), &h, sizeof h);
+  return found;
+}
+
+void ShmRing::consume_record(const Header& h, std::byte* dst) noexcept {
+  const std::uint64_t head = head_.load(std::memory_order_relaxed);
+  if (dst != nullptr && h.length > 0) read_at(pos_of(head) + kHeaderBytes, dst, h.length);
+  step(RingStep::consumer_copied);
+  const auto pos = static_cast<std::uint32_t>(pos_of(head) + record_bytes(h.length));
+  head_.store(pack(pos, count_of(head) + ((h.flags & kFirst) != 0 ? 1 : 0)),
+              std::memory_order_release);
+  room_ready_.notify_all();
+  step(RingStep::consumer_advanced);
+}
+
+void ShmRing::drop_message() noexcept {
+  // A message that was counted when it began but will never be delivered: a JoinableQueue
+  // must not wait for its task_done().
+  const std::uint32_t done = tasks_done_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (done == count_of(tail_.load(std::memory_order_acquire))) all_done_.notify_all();
+}
+
+ShmRing::Read ShmRing::read_message(MessageSink& sink) {
+  Header h{};
+  for (;;) {  // parts of a message whose consumer died: drop them
+    if (!next_record(h, false)) return Read::none;
+    if ((h.flags & kFirst) != 0) break;
+    consume_record(h, nullptr);
+  }
+  std::exception_ptr error;
+  std::byte* dst = nullptr;
+  try {
+    dst = sink.begin(h.total);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  consume_record(h, dst);
+  std::size_t got = h.length;
+  while ((h.flags & kLast) == 0) {
+    if (!next_record(h, true)) {
+      drop_message();  // its producer died or gave up (timeout) in the middle
+      return Read::dropped;
+    }
+    if ((h.flags & kFirst) != 0 || got + h.length > h.total) {
+      drop_message();  // a new message began: the producer of this one died
+      return Read::dropped;
+    }
+    consume_record(h, dst == nullptr ? nullptr : dst + got);
+    got += h.length;
+  }
+  if (error) std::rethrow_exception(error);
+  return Read::ok;
+}
+
+bool ShmRing::get(MessageSink& sink, bool block, const Deadline& deadline) {
+  const OpStatus s = block_on(
+      data_ready_, block, deadline,
+      [&] {
+        for (;;) {
+          if (!lock_ring(consumer_lock_, block, deadline)) return OpStatus::would_block;
+          const Unlocker unlock(consumer_lock_);
+          step(RingStep::consumer_locked);
+          const Read r = read_message(sink);
+          if (r == Read::ok) return OpStatus::ok;
+          if (r == Read::none) return OpStatus::would_block;
+          // dropped: look again for the next message
+        }
+      },
+      [&] {
+        return pos_of(tail_.load(std::memory_order_relaxed)) !=
+               pos_of(head_.load(std::memory_order_relaxed));
+      });
+  return s == OpStatus::ok;
+}
+
+// ---------------------------------------------------------------- JoinableQueue
+
+bool ShmRing::task_done() noexcept {
+  std::uint32_t done = tasks_done_.load(std::memory_order_acquire);
+  do {
+    if (done == count_of(tail_.load(std::memory_order_acquire))) return false;
+  } while (!tasks_done_.compare_exchange_weak(done, done + 1, std::memory_order_acq_rel));
+  if (done + 1 == count_of(tail_.load(std::memory_order_acquire))) all_done_.notify_all();
+  return true;
+}
+
+bool ShmRing::join(const Deadline& deadline) noexcept {
+  auto finished = [&] {
+    return tasks_done_.load(std::memory_order_acquire) ==
+           count_of(tail_.load(std::memory_order_acquire));
+  };
+  for (;;) {
+    const std::uint32_t key = all_done_.prepare_wait();
+    if (finished()) {
+      all_done_.cancel_wait();
+      return true;
+    }
+    if (!all_done_.wait(key, deadline)) return finished();
+  }
+}
+
+}  // namespace concur::detail
