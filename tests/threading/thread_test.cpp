@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_helpers.hpp"
 #include "support/threading_test_util.hpp"
 
 using namespace std::chrono_literals;
@@ -224,6 +225,11 @@ TEST(Thread, SubclassRunOverrideWinsOverTarget) {
 }
 
 TEST(ThreadDeathTest, SubclassDestroyedWhileRunningStopsTheProgram) {
+  if (concur_test::kUnderTsan) {
+    // Destroying a running subclass races its run() on the vtable: that is the bug the check
+    // stops, and TSan reports the race (halting) before the check's message appears.
+    GTEST_SKIP() << "the deliberate vptr race is reported by ThreadSanitizer first";
+  }
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
