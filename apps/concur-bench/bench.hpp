@@ -123,6 +123,10 @@ WorkloadResult run_process_start(const Options& opt);
 WorkloadResult run_pipe_pingpong(const Options& opt);
 WorkloadResult run_cpu_bound(const Options& opt);
 WorkloadResult run_io_sleep_processes(const Options& opt);
+WorkloadResult run_mpq_small(const Options& opt);
+WorkloadResult run_mpq_large(const Options& opt);
+WorkloadResult run_mpq_4x4(const Options& opt);
+WorkloadResult run_mpq_pingpong(const Options& opt);
 
 }  // namespace concur_bench
 

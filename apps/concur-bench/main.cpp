@@ -39,7 +39,11 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
                   {"process_start", concur_bench::run_process_start},
                   {"pipe_pingpong", concur_bench::run_pipe_pingpong},
                   {"cpu_bound", concur_bench::run_cpu_bound},
-                  {"io_sleep_processes", concur_bench::run_io_sleep_processes}};
+                  {"io_sleep_processes", concur_bench::run_io_sleep_processes},
+                  {"mpq_small", concur_bench::run_mpq_small},
+                  {"mpq_large", concur_bench::run_mpq_large},
+                  {"mpq_4x4", concur_bench::run_mpq_4x4},
+                  {"mpq_pingpong", concur_bench::run_mpq_pingpong}};
 
 void usage(FILE* f) {
   std::fprintf(f,
@@ -51,7 +55,8 @@ void usage(FILE* f) {
                "  --only NAME       one workload: lock_counter, queue_bounded, "
                "io_sleep_threads,\n"
                "                    executor_submit, executor_map, executor_latency,\n"
-               "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes\n"
+               "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes,\n"
+               "                    mpq_small, mpq_large, mpq_4x4, mpq_pingpong\n"
                "  --no-python       skip the Python side\n"
                "  --repeat N        run each implementation N times; report the median (used\n"
                "                    for ratios) and the best run (default 5, --quick 3;\n"
