@@ -93,6 +93,11 @@ void RobustMutex::unlock() {
   if (rc != 0) fail("pthread_mutex_unlock", rc);
 }
 
+void RobustMutex::unlock_held() noexcept {
+  --depth_;
+  (void)pthread_mutex_unlock(&mutex_);
+}
+
 bool RobustMutex::locked() {
   const int rc = pthread_mutex_trylock(&mutex_);
   if (rc == 0) {

@@ -56,7 +56,7 @@ class Unlocker {
   explicit Unlocker(RobustMutex& m) noexcept : m_(m) {}
   Unlocker(const Unlocker&) = delete;
   Unlocker& operator=(const Unlocker&) = delete;
-  ~Unlocker() { m_.unlock(); }
+  ~Unlocker() { m_.unlock_held(); }
 
  private:
   RobustMutex& m_;

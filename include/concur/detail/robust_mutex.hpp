@@ -21,6 +21,8 @@ class RobustMutex {
   bool lock(bool blocking, Timeout timeout);
   /// Throws RuntimeError when the caller does not hold it.
   void unlock();
+  /// unlock() for a caller that knows it holds the mutex (no ownership check: faster).
+  void unlock_held() noexcept;
   /// True when some thread or process holds it (a snapshot; for a non-recursive mutex).
   [[nodiscard]] bool locked();
   /// True when the calling thread holds it.
