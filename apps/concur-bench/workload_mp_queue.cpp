@@ -582,7 +582,7 @@ WorkloadResult run_mpq_pingpong(const Options& opt) {
                    "64-byte round trips through two queues to an echoing child process "
                    "(rate = round trips/s; mean round trip in the checks and notes)",
                    "round trips");
-  const std::int64_t n = opt.quick ? 20'000 : 200'000;
+  const std::int64_t n = opt.quick ? 5'000 : 200'000;
   std::string error;
   std::vector<Contender> contenders{{"concur", "concur", pingpong<ConcurSmall>}};
 #if defined(CONCUR_BENCH_HAVE_BOOST_IPC)
@@ -591,7 +591,7 @@ WorkloadResult run_mpq_pingpong(const Options& opt) {
   const std::vector<Impl> impls = measure_interleaved(contenders, n, n / 10, opt.repeat, error);
   r.concur = impls[0];
   r.others.push_back(pick(impls, kBoost, "peer"));
-  r.others.push_back(run_python(opt, "mp_queue_pingpong", opt.quick ? 5'000 : 20'000, opt.repeat,
+  r.others.push_back(run_python(opt, "mp_queue_pingpong", opt.quick ? 2'000 : 20'000, opt.repeat,
                                 "--size 64", error));
   finish(r, error);
   add_ratios(r, {});

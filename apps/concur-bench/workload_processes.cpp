@@ -235,7 +235,7 @@ WorkloadResult run_pipe_pingpong(const Options& opt) {
                    "64-byte round trips through a Pipe to an echoing child process "
                    "(rate = round trips/s)",
                    "round trips");
-  const std::int64_t n = opt.quick ? 20'000 : 100'000;
+  const std::int64_t n = opt.quick ? 5'000 : 100'000;
   std::string error;
   std::vector<Impl> impls = measure_interleaved(
       {{"concur", "concur", concur_pingpong}, {"raw pipe", "peer", raw_pipe_pingpong}}, n, n / 10,
@@ -243,7 +243,7 @@ WorkloadResult run_pipe_pingpong(const Options& opt) {
   r.concur = impls[0];
   r.others.push_back(impls[1]);
   r.others.push_back(
-      run_python(opt, r.name, opt.quick ? 20'000 : 100'000, opt.repeat, "--size 64", error));
+      run_python(opt, r.name, opt.quick ? 5'000 : 100'000, opt.repeat, "--size 64", error));
   finish(r, error);
   // <= 1.1x a raw pipe's round-trip time is a rate ratio >= 1/1.1.
   add_ratios(r, {{"raw pipe", 1.0 / 1.1}, {"Python", 1.0}});
