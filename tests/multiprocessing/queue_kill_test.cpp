@@ -24,6 +24,7 @@
 
 namespace mp = concur::mp;
 using concur::detail::RingStep;
+using concur_test::pattern;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -70,16 +71,6 @@ void kill_and_reap(mp::Process& p) {
   p.kill();
   ASSERT_TRUE(p.join(10s));
   EXPECT_EQ(p.exitcode(), -SIGKILL);
-}
-
-std::string pattern(std::size_t n, std::uint32_t seed) {
-  std::string s(n, '\0');
-  std::uint32_t x = seed * 2654435761U + 7;
-  for (std::size_t i = 0; i < n; ++i) {
-    x = x * 1664525U + 1013904223U;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
 }
 
 // ---------------------------------------------------------------- producers

@@ -22,6 +22,7 @@
 #include "support/test_helpers.hpp"
 
 namespace mp = concur::mp;
+using concur_test::pattern;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -35,17 +36,6 @@ struct Order {
   std::vector<double> prices;
   MSGPACK_DEFINE(id, item, prices)
 };
-
-// A message of n bytes whose content depends on (seed, position): corruption is detected.
-std::string pattern(std::size_t n, std::uint32_t seed) {
-  std::string s(n, '\0');
-  std::uint32_t x = seed * 2654435761U + 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    x = x * 1664525U + 1013904223U;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
-}
 
 // ---------------------------------------------------------------- semantics
 

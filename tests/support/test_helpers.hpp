@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <string>
 #include <thread>
 
 namespace concur_test {
@@ -33,6 +35,17 @@ bool eventually(F f, std::chrono::milliseconds limit = std::chrono::seconds(5)) 
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;
+}
+
+/// n bytes whose content depends on (seed, position), so corrupted or mixed-up messages show.
+inline std::string pattern(std::size_t n, std::uint32_t seed) {
+  std::string s(n, '\0');
+  std::uint32_t x = seed * 2654435761U + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    x = x * 1664525U + 1013904223U;
+    s[i] = static_cast<char>(x >> 24);
+  }
+  return s;
 }
 
 }  // namespace concur_test

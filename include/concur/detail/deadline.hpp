@@ -52,4 +52,17 @@ class Deadline {
   std::int64_t at_ns_ = kNever;
 };
 
+/// Condition.wait_for(): calls wait_until(deadline) until pred() holds or the deadline
+/// passes; returns pred()'s last value (shared by threading and multiprocessing Condition).
+template <class Pred, class WaitUntil>
+bool wait_for_predicate(Pred& pred, const Deadline& deadline, WaitUntil wait_until) {
+  bool result = pred();
+  while (!result) {
+    if (!deadline.is_never() && deadline.expired()) break;
+    wait_until(deadline);
+    result = pred();
+  }
+  return result;
+}
+
 }  // namespace concur::detail

@@ -58,14 +58,9 @@ class Condition {
   /// Waits until pred() holds (checked under the lock) or the timeout; returns pred().
   template <class Pred>
   bool wait_for(Pred pred, Timeout timeout = {}) {
-    const concur::detail::Deadline deadline(timeout);
-    bool result = pred();
-    while (!result) {
-      if (!deadline.is_never() && deadline.expired()) break;
-      wait_until(deadline);
-      result = pred();
-    }
-    return result;
+    return concur::detail::wait_for_predicate(
+        pred, concur::detail::Deadline(timeout),
+        [this](const concur::detail::Deadline& d) { wait_until(d); });
   }
 
   /// Wakes at most n waiters (Python: notify(n=1)); the lock must be held.

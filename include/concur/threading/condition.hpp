@@ -46,14 +46,9 @@ class Condition {
   /// last value. Python: wait_for(predicate, timeout=None).
   template <class Pred>
   bool wait_for(Pred pred, Timeout timeout = {}) {
-    const detail::Deadline deadline(timeout);
-    bool result = pred();
-    while (!result) {
-      if (!deadline.is_never() && deadline.expired()) break;
-      wait_until_deadline(deadline);
-      result = pred();
-    }
-    return result;
+    return detail::wait_for_predicate(
+        pred, detail::Deadline(timeout),
+        [this](const detail::Deadline& d) { wait_until_deadline(d); });
   }
 
   /// Wakes up to n waiters (Python: notify(n=1)); the lock must be held.
