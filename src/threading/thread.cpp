@@ -16,6 +16,7 @@
 #include "concur/detail/exception_text.hpp"
 #include "concur/detail/futex.hpp"
 #include "concur/detail/thread_shutdown.hpp"
+#include "concur/threading/local.hpp"
 
 namespace concur::detail {
 
@@ -400,6 +401,9 @@ void* Thread::entry(void* arg) {
     report_exception();
   }
   state->target = nullptr;  // release captured resources in this thread, as Python does
+  // This thread's threading::local values die before join() returns, not later in the TLS
+  // destructors that run after it (a joiner must see them gone).
+  concur::detail::LocalSlots::mine().drop_all();
   state->subclass_running.store(false, std::memory_order_release);
   registry().remove(state);
   state->finished.store(1, std::memory_order_release);

@@ -43,9 +43,16 @@ class LocalSlots {
   LocalSlots() = default;
   LocalSlots(const LocalSlots&) = delete;
   LocalSlots& operator=(const LocalSlots&) = delete;
-  ~LocalSlots() {
-    for (auto& [id, slot] : slots_) {
-      if (auto owner = slot.owner.lock()) owner->drop(token());
+  ~LocalSlots() { drop_all(); }
+  // Destroys this thread's values of every live local. A destructor that touches a local again
+  // creates a fresh slot, so repeat a few rounds (as Python's local does not promise more).
+  void drop_all() noexcept {
+    for (int round = 0; round < 4 && !slots_.empty(); ++round) {
+      std::unordered_map<std::uint64_t, Slot> doomed;
+      doomed.swap(slots_);
+      for (auto& [id, slot] : doomed) {
+        if (auto owner = slot.owner.lock()) owner->drop(token());
+      }
     }
   }
   void* find(std::uint64_t id) const noexcept {
