@@ -7,5 +7,10 @@
 
 #include "concur/asyncio/errors.hpp"
 #include "concur/asyncio/event_loop.hpp"
+#include "concur/asyncio/gather.hpp"
+#include "concur/asyncio/shield.hpp"
 #include "concur/asyncio/sleep.hpp"
 #include "concur/asyncio/task.hpp"
+#include "concur/asyncio/task_group.hpp"
+#include "concur/asyncio/timeout.hpp"
+#include "concur/asyncio/wait.hpp"

@@ -23,6 +23,8 @@ namespace concur::asyncio {
 
 template <class T>
 class Task;
+template <class T>
+class Scheduled;
 
 namespace detail {
 
@@ -146,7 +148,7 @@ class EventLoop {
 
   /// Schedules a coroutine as a task of this loop (see asyncio::create_task).
   template <class T>
-  Task<T> create_task(Task<T> coro, std::string name = {});
+  Scheduled<T> create_task(Task<T> coro, std::string name = {});
   /// Runs the loop until the task (scheduled here if it is a bare coroutine) is done; returns
   /// its result or rethrows its exception.
   template <class T>

@@ -104,7 +104,8 @@ class TaskPromise final : public TaskBase, public ResultSlot<T> {
 template <class T>
 class TaskAwaiter final : public Waiter {
  public:
-  explicit TaskAwaiter(TaskPromise<T>* p) noexcept : p_(p) {}
+  explicit TaskAwaiter(TaskPromise<T>* p, bool shielded = false) noexcept
+      : p_(p), shielded_(shielded) {}
   TaskAwaiter(TaskAwaiter&&) noexcept = default;  // before it is awaited only
   TaskAwaiter& operator=(TaskAwaiter&&) = delete;
   ~TaskAwaiter() {
@@ -136,10 +137,16 @@ class TaskAwaiter final : public Waiter {
     return p_->get(p_->scheduled());
   }
 
-  bool cancel() noexcept override { return p_->cancel(); }
+  bool cancel() noexcept override {
+    if (!shielded_) return p_->cancel();
+    p_->unlink(link_);  // shield(): the awaiter stops waiting, the task runs on
+    waiting_->wake_cancelled();
+    return true;
+  }
 
  private:
   TaskPromise<T>* p_;
+  bool shielded_;
   TaskBase* waiting_ = nullptr;
   DoneLink link_;
 };
@@ -210,6 +217,15 @@ class [[nodiscard]] Task {
   detail::TaskPromise<T>* p_ = nullptr;
 };
 
+/// What create_task returns: the Task, as a type whose result may be ignored (the loop keeps a
+/// scheduled task alive until it is done, so fire-and-forget is safe). Converts to Task<T>.
+template <class T>
+class Scheduled : public Task<T> {
+ public:
+  Scheduled() noexcept = default;
+  explicit Scheduled(Task<T> t) noexcept : Task<T>(std::move(t)) {}
+};
+
 template <class T>
 Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
   set_self(handle());
@@ -218,19 +234,19 @@ Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
 
 /// Schedules a coroutine as a task of the running loop (Python's asyncio.create_task).
 template <class T>
-Task<T> create_task(Task<T> coro, std::string name = {}) {
+Scheduled<T> create_task(Task<T> coro, std::string name = {}) {
   return get_running_loop().create_task(std::move(coro), std::move(name));
 }
 
 template <class T>
-Task<T> EventLoop::create_task(Task<T> coro, std::string name) {
+Scheduled<T> EventLoop::create_task(Task<T> coro, std::string name) {
   if (!coro.valid()) throw ValueError("create_task: an empty Task");
   if (coro.promise()->scheduled() || coro.promise()->started()) {
     throw RuntimeError("create_task: a coroutine that was not started is expected");
   }
   coro.promise()->schedule_on(*this);
   if (!name.empty()) coro.set_name(std::move(name));
-  return coro;
+  return Scheduled<T>(std::move(coro));
 }
 
 namespace detail {

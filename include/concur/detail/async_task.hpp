@@ -177,6 +177,25 @@ class TaskBase {
   bool retrieved_ = false;
 };
 
+/// co_await await_ref(awaiter): awaits an awaiter object in place (g++ 12 would copy an lvalue
+/// awaiter into the frame; this wrapper is what gets copied).
+template <class A>
+class AwaitRef {
+ public:
+  using concur_awaitable = void;
+  explicit AwaitRef(A& a) noexcept : a_(&a) {}
+  bool await_ready() { return a_->await_ready(); }
+  decltype(auto) await_suspend(std::coroutine_handle<> h) { return a_->await_suspend(h); }
+  decltype(auto) await_resume() { return a_->await_resume(); }
+
+ private:
+  A* a_;
+};
+template <class A>
+AwaitRef<A> await_ref(A& a) noexcept {
+  return AwaitRef<A>(a);
+}
+
 /// The running task; throws RuntimeError outside a task.
 TaskBase& current_task();
 
