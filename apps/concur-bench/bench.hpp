@@ -127,6 +127,8 @@ WorkloadResult run_mpq_small(const Options& opt);
 WorkloadResult run_mpq_large(const Options& opt);
 WorkloadResult run_mpq_4x4(const Options& opt);
 WorkloadResult run_mpq_pingpong(const Options& opt);
+WorkloadResult run_asyncio_gather(const Options& opt);
+WorkloadResult run_asyncio_sleepers(const Options& opt);
 
 }  // namespace concur_bench
 

@@ -47,7 +47,9 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
                   {"io_sleep_threads", concur_bench::run_io_sleep_threads},
                   {"executor_submit", concur_bench::run_executor_submit},
                   {"executor_map", concur_bench::run_executor_map},
-                  {"executor_latency", concur_bench::run_executor_latency}};
+                  {"executor_latency", concur_bench::run_executor_latency},
+                  {"asyncio_gather", concur_bench::run_asyncio_gather},
+                  {"asyncio_sleepers", concur_bench::run_asyncio_sleepers}};
 
 void usage(FILE* f) {
   std::fprintf(f,
@@ -60,7 +62,8 @@ void usage(FILE* f) {
                "io_sleep_threads,\n"
                "                    executor_submit, executor_map, executor_latency,\n"
                "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes,\n"
-               "                    mpq_small, mpq_large, mpq_4x4, mpq_pingpong\n"
+               "                    mpq_small, mpq_large, mpq_4x4, mpq_pingpong,\n"
+               "                    asyncio_gather, asyncio_sleepers\n"
                "  --no-python       skip the Python side\n"
                "  --repeat N        run each implementation N times; report the median (used\n"
                "                    for ratios) and the best run (default 5, --quick 3;\n"

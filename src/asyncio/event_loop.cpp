@@ -41,6 +41,21 @@ void report_callback_error(const EventLoop& loop, const char* what) {
   loop.call_exception_handler(std::string("Exception in ") + what + ": " + text);
 }
 
+// A call_soon callback in the ready queue; arg is a heap-held reference to its state.
+void run_handle(void* arg) noexcept {
+  std::unique_ptr<std::shared_ptr<detail::HandleState>> holder(
+      static_cast<std::shared_ptr<detail::HandleState>*>(arg));
+  detail::HandleState& s = **holder;
+  if (s.cancelled.load(std::memory_order_relaxed) || !s.fn) return;
+  auto fn = std::move(s.fn);
+  s.fn = nullptr;
+  try {
+    fn();
+  } catch (...) {
+    report_callback_error(get_running_loop(), "callback");
+  }
+}
+
 [[noreturn]] void throw_errno(const char* what, int err) {
   throw RuntimeError(std::string(what) + ": " + concur::detail::errno_text(err));
 }
@@ -96,8 +111,6 @@ EventLoop::EventLoop() {
     ::close(epoll_fd_);
     throw_errno("epoll_ctl", err);
   }
-  ready_.reserve(64);
-  batch_.reserve(64);
 }
 
 EventLoop::~EventLoop() {
@@ -128,10 +141,10 @@ void EventLoop::close() {
     forget_task(*t);
     t->release();
   }
-  for (auto& r : ready_) {
-    if (r.keep) r.keep->fn = nullptr;
+  while (!ready_.empty()) {
+    const detail::ReadyItem r = ready_.pop();
+    if (r.fn == &run_handle) delete static_cast<std::shared_ptr<detail::HandleState>*>(r.arg);
   }
-  ready_.clear();
   for (auto* node : timers_) node->heap_index = static_cast<std::size_t>(-1);
   timers_.clear();
   {
@@ -198,18 +211,10 @@ Handle EventLoop::call_soon(std::function<void()> fn) {
   auto state = std::make_shared<detail::HandleState>();
   state->fn = std::move(fn);
   Handle h(state);
-  push_ready(Ready{[](void* arg) noexcept {
-                     auto* s = static_cast<detail::HandleState*>(arg);
-                     if (s->cancelled.load(std::memory_order_relaxed) || !s->fn) return;
-                     auto fn = std::move(s->fn);
-                     s->fn = nullptr;
-                     try {
-                       fn();
-                     } catch (...) {
-                       report_callback_error(get_running_loop(), "callback");
-                     }
-                   },
-                   state.get(), state});
+  // The queue holds its own reference (run_handle frees it).
+  auto holder = std::make_unique<std::shared_ptr<detail::HandleState>>(std::move(state));
+  ready_.push({&run_handle, holder.get()});
+  (void)holder.release();
   return h;
 }
 
@@ -273,11 +278,6 @@ TimerHandle EventLoop::call_at_ns(std::int64_t when_ns, std::function<void()> fn
 }
 
 // ------------------------------------------------------------------- tasks
-
-void EventLoop::schedule(detail::TaskBase& task) {
-  push_ready(Ready{[](void* arg) noexcept { static_cast<detail::TaskBase*>(arg)->step(); }, &task,
-                   nullptr});
-}
 
 void EventLoop::adopt_task(detail::TaskBase& task) noexcept {
   task.all_prev = nullptr;
@@ -448,12 +448,10 @@ void EventLoop::run_once() {
   run_due_timers();
   drain_threadsafe();
   // Run what is ready now; what these schedule waits for the next iteration (Python's order).
-  batch_.swap(ready_);
-  for (std::size_t i = 0; i < batch_.size(); ++i) {
-    Ready& r = batch_[i];
+  for (std::size_t n = ready_.size(); n > 0; --n) {
+    const detail::ReadyItem r = ready_.pop();
     r.fn(r.arg);
   }
-  batch_.clear();
 }
 
 // ------------------------------------------------------------------- IoWatch

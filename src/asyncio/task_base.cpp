@@ -10,7 +10,7 @@
 namespace concur::asyncio::detail {
 
 namespace {
-std::atomic<std::uint64_t> g_task_counter{0};
+std::atomic<std::uint32_t> g_task_counter{0};
 }  // namespace
 
 TaskBase& current_task() {
@@ -144,7 +144,7 @@ std::coroutine_handle<> TaskBase::on_final_suspend() noexcept {
   if (state_ == State::pending) state_ = State::finished;
   if (loop_ == nullptr) {
     retrieved_ = true;  // the awaiting coroutine gets the outcome
-    return continuation_ ? continuation_ : std::noop_coroutine();
+    return resume_point_ ? resume_point_ : std::noop_coroutine();  // the awaiter
   }
   complete();
   return std::noop_coroutine();
@@ -152,6 +152,11 @@ std::coroutine_handle<> TaskBase::on_final_suspend() noexcept {
 
 void TaskBase::complete() noexcept {
   loop_->forget_task(*this);
+  if (listener_ != nullptr) {
+    DoneListener* l = listener_;
+    listener_ = nullptr;
+    l->task_done(*this);
+  }
   while (links_ != nullptr) {
     DoneLink* l = links_;
     unlink(*l);
@@ -171,6 +176,7 @@ void TaskBase::complete() noexcept {
 }
 
 void TaskBase::link(DoneLink& l) noexcept {  // at the tail: parties are told in FIFO order
+  // (after the listener, which was there first)
   l.next = nullptr;
   l.prev = links_tail_;
   if (links_tail_ != nullptr) {

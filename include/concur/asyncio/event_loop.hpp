@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "concur/detail/async_task.hpp"
+#include "concur/detail/ready_queue.hpp"
 
 namespace concur::asyncio {
 
@@ -176,7 +177,9 @@ class EventLoop {
   void call_exception_handler(const std::string& message) const;
 
   // ---- internal (tasks, awaitables, streams)
-  void schedule(detail::TaskBase& task);  // run task.step() soon
+  void schedule(detail::TaskBase& task) {  // run task.step() soon
+    ready_.push({[](void* arg) noexcept { static_cast<detail::TaskBase*>(arg)->step(); }, &task});
+  }
   void add_timer(detail::TimerNode& node, std::int64_t when_ns);
   void remove_timer(detail::TimerNode& node) noexcept;
   void register_fd(detail::IoWatch& watch, int fd);
@@ -192,11 +195,6 @@ class EventLoop {
   }
 
  private:
-  struct Ready {
-    void (*fn)(void* arg) noexcept;
-    void* arg;
-    std::shared_ptr<detail::HandleState> keep;  // call_soon callbacks only
-  };
   class RunningGuard {
    public:
     explicit RunningGuard(EventLoop& loop);
@@ -214,7 +212,6 @@ class EventLoop {
     return ns < 0 ? 0 : static_cast<std::int64_t>(ns);
   }
   TimerHandle call_at_ns(std::int64_t when_ns, std::function<void()> fn);
-  void push_ready(Ready r) { ready_.push_back(std::move(r)); }
   void run_once();
   void poll_io(int timeout_ms);
   void run_due_timers();
@@ -223,8 +220,7 @@ class EventLoop {
   void heap_down(std::size_t i) noexcept;
   void heap_swap(std::size_t a, std::size_t b) noexcept;
 
-  std::vector<Ready> ready_;
-  std::vector<Ready> batch_;
+  detail::ReadyQueue ready_;
   std::vector<detail::TimerNode*> timers_;
   std::uint64_t timer_seq_ = 0;
   detail::TaskBase* tasks_ = nullptr;  // pending tasks (intrusive list)

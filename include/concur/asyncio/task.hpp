@@ -24,6 +24,7 @@
 #include "concur/asyncio/errors.hpp"
 #include "concur/asyncio/event_loop.hpp"
 #include "concur/detail/async_task.hpp"
+#include "concur/detail/frame_cache.hpp"
 
 namespace concur::asyncio {
 
@@ -68,6 +69,10 @@ class ResultSlot<void> {
 template <class T>
 class TaskPromise final : public TaskBase, public ResultSlot<T> {
  public:
+  // Frames come from a per-thread cache (detail/frame_cache.hpp).
+  static void* operator new(std::size_t n) { return FrameCache::allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { FrameCache::release(p, n); }
+
   Task<T> get_return_object() noexcept;
   std::suspend_always initial_suspend() noexcept { return {}; }
   auto final_suspend() noexcept {
@@ -230,6 +235,15 @@ template <class T>
 Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
   set_self(handle());
   return Task<T>(this);
+}
+
+/// Bytes of finished coroutine frames each thread keeps for reuse (default 256 MiB; 0: none).
+inline void set_frame_cache_limit(std::size_t bytes) noexcept {
+  detail::FrameCache::limit().store(bytes, std::memory_order_relaxed);
+}
+/// Gives this thread's cached frames back to malloc.
+inline void trim_frame_cache() noexcept {
+  detail::FrameCache::trim();
 }
 
 /// Schedules a coroutine as a task of the running loop (Python's asyncio.create_task).

@@ -56,6 +56,21 @@ struct DoneLink {
   bool linked = false;
 };
 
+/// The cheap way to hear about a task's completion: one listener per task, no memory per
+/// listening (gather over a million tasks uses it). Falls back to DoneLinks when taken.
+class DoneListener {
+ public:
+  virtual void task_done(TaskBase& task) noexcept = 0;
+
+ protected:
+  DoneListener() = default;
+  DoneListener(const DoneListener&) = default;
+  DoneListener(DoneListener&&) = default;
+  DoneListener& operator=(const DoneListener&) = default;
+  DoneListener& operator=(DoneListener&&) = default;
+  ~DoneListener() = default;
+};
+
 /// The current task of this thread (set while the loop runs a task's step).
 inline thread_local TaskBase* tl_current_task = nullptr;
 
@@ -124,10 +139,18 @@ class TaskBase {
   // ---- completion links (awaiting tasks, gather, wait, shield...)
   void link(DoneLink& l) noexcept;
   void unlink(DoneLink& l) noexcept;
+  /// Takes the task's single listener slot (false when taken or links exist: keeps FIFO).
+  bool try_listen(DoneListener* l) noexcept {
+    if (listener_ != nullptr || links_ != nullptr) return false;
+    listener_ = l;
+    return true;
+  }
+  void unlisten(DoneListener* l) noexcept {
+    if (listener_ == l) listener_ = nullptr;
+  }
 
   // ---- inline (coroutine-mode) awaiting
-  void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
-  [[nodiscard]] std::coroutine_handle<> continuation() const noexcept { return continuation_; }
+  void set_continuation(std::coroutine_handle<> c) noexcept { resume_point_ = c; }
   bool mark_awaited() noexcept {  // false when it was awaited or scheduled before
     if (awaited_ || loop_ != nullptr) return false;
     awaited_ = true;
@@ -159,14 +182,16 @@ class TaskBase {
 
   EventLoop* loop_ = nullptr;
   std::coroutine_handle<> self_;
+  // A scheduled task resumes at resume_point_; an inline coroutine returns to its awaiter
+  // (continuation). A coroutine is one or the other, never both: they share one slot.
   std::coroutine_handle<> resume_point_;
-  std::coroutine_handle<> continuation_;
   Waiter* waiter_ = nullptr;
+  DoneListener* listener_ = nullptr;
   DoneLink* links_ = nullptr;
   DoneLink* links_tail_ = nullptr;
   std::exception_ptr error_;
   std::unique_ptr<Extras> extras_;
-  std::uint64_t id_ = 0;
+  std::uint32_t id_ = 0;
   std::uint32_t refs_ = 1;
   std::int32_t cancels_requested_ = 0;
   State state_ = State::pending;

@@ -5,6 +5,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "concur/asyncio/event_loop.hpp"
@@ -15,7 +16,7 @@ namespace concur::asyncio::detail {
 /// co_await WaitSet(...): resumes when the condition of `when` holds for `tasks`, or at the
 /// deadline. Cancelling the waiting task either cancels the tasks too (gather) and resumes
 /// once they have finished, or just stops waiting (wait).
-class WaitSet final : public Waiter, public TimerNode {
+class WaitSet final : public Waiter, public TimerNode, public DoneListener {
  public:
   enum class When : std::uint8_t { all_completed, first_completed, first_exception };
   using concur_awaitable = void;
@@ -37,14 +38,16 @@ class WaitSet final : public Waiter, public TimerNode {
   }
   void await_suspend(std::coroutine_handle<> h) {
     task_ = &current_task();
-    links_.resize(tasks_.size());
-    for (std::size_t i = 0; i < tasks_.size(); ++i) {
-      if (tasks_[i]->done()) continue;
-      links_[i].owner = this;
-      links_[i].on_done = [](DoneLink& l, TaskBase& t) noexcept {
-        static_cast<WaitSet*>(l.owner)->on_task_done(t);
+    for (TaskBase* t : tasks_) {
+      if (t->done() || t->try_listen(this)) continue;
+      // Its listener slot is taken: a link of our own.
+      DoneLink& l = links_.emplace_back();
+      l.owner = this;
+      l.on_done = [](DoneLink& link, TaskBase& done) noexcept {
+        static_cast<WaitSet*>(link.owner)->task_done(done);
       };
-      tasks_[i]->link(links_[i]);
+      link_tasks_.push_back(t);
+      t->link(l);
     }
     if (deadline_ns_ != kNoDeadline) {
       fire = [](TimerNode& n) noexcept {
@@ -101,7 +104,7 @@ class WaitSet final : public Waiter, public TimerNode {
     }
     return false;
   }
-  void on_task_done(TaskBase& t) noexcept {
+  void task_done(TaskBase& t) noexcept override {
     note_done(t);
     if (satisfied()) finish();
   }
@@ -112,14 +115,20 @@ class WaitSet final : public Waiter, public TimerNode {
     task_->wake();
   }
   void detach() noexcept {
-    for (std::size_t i = 0; i < links_.size(); ++i) {
-      if (links_[i].linked) tasks_[i]->unlink(links_[i]);
+    if (task_ == nullptr || detached_) return;
+    detached_ = true;
+    for (TaskBase* t : tasks_) t->unlisten(this);
+    std::size_t i = 0;
+    for (DoneLink& l : links_) {
+      if (l.linked) link_tasks_[i]->unlink(l);
+      ++i;
     }
     if (armed()) task_->loop()->remove_timer(*this);
   }
 
   std::vector<TaskBase*> tasks_;
-  std::vector<DoneLink> links_;
+  std::deque<DoneLink> links_;  // stable addresses
+  std::vector<TaskBase*> link_tasks_;
   TaskBase* task_ = nullptr;
   TaskBase* first_error_ = nullptr;
   std::size_t done_ = 0;
@@ -129,6 +138,7 @@ class WaitSet final : public Waiter, public TimerNode {
   bool cancel_requested_ = false;
   bool timed_out_ = false;
   bool finished_ = false;
+  bool detached_ = false;
 };
 
 }  // namespace concur::asyncio::detail
