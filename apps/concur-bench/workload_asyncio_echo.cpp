@@ -311,7 +311,7 @@ WorkloadResult run_asyncio_echo(const Options& opt) {
                    "echo server, 100 connections, 1 KiB messages, client in another process "
                    "on loopback (rate = echoed messages/s)",
                    "messages");
-  const std::int64_t n = opt.quick ? 100'000 : 400'000;
+  const std::int64_t n = opt.quick ? 40'000 : 400'000;
   std::string error;
   std::vector<Contender> contenders;
   contenders.push_back({"concur", "concur", [](std::int64_t items, std::string& err) {
@@ -336,7 +336,7 @@ WorkloadResult run_asyncio_echo(const Options& opt) {
     py.note = "skipped: python3 not found on PATH";
   } else {
     std::vector<double> runs;
-    const std::int64_t py_n = opt.quick ? 40'000 : 200'000;
+    const std::int64_t py_n = opt.quick ? 10'000 : 100'000;
     for (int i = 0; i < (opt.quick ? 1 : opt.repeat) && error.empty(); ++i) {
       ServerProcess s = spawn_python_server(opt, error);
       if (error.empty()) runs.push_back(run_client(s.port, py_n, error));

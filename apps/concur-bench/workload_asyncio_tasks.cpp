@@ -116,7 +116,7 @@ WorkloadResult run_asyncio_sleepers(const Options& opt) {
   std::snprintf(measured, sizeof measured, "%.0f B", per_task);
   r.checks.push_back({"concur heap bytes per sleeping task", "<= 512 B", measured,
                       per_task > 0 && per_task <= 512});
-  r.others.push_back(run_python(opt, r.name, kTasks, 1,
+  r.others.push_back(run_python(opt, r.name, opt.quick ? kTasks / 5 : kTasks, 1,
                                 std::string("--sleep ") + (opt.quick ? "0.2" : "1"), error));
   r.notes.push_back("Python's bytes per task (tracemalloc) are printed by " +
                     std::string("bench/python/asyncio_sleepers.py on stderr"));
