@@ -128,6 +128,7 @@ WorkloadResult run_mpq_large(const Options& opt);
 WorkloadResult run_mpq_4x4(const Options& opt);
 WorkloadResult run_mpq_pingpong(const Options& opt);
 WorkloadResult run_asyncio_gather(const Options& opt);
+WorkloadResult run_asyncio_echo(const Options& opt);
 WorkloadResult run_asyncio_sleepers(const Options& opt);
 
 }  // namespace concur_bench

@@ -42,6 +42,7 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
                   {"mpq_large", concur_bench::run_mpq_large},
                   {"mpq_4x4", concur_bench::run_mpq_4x4},
                   {"mpq_pingpong", concur_bench::run_mpq_pingpong},
+                  {"asyncio_echo", concur_bench::run_asyncio_echo},
                   {"lock_counter", concur_bench::run_lock_counter},
                   {"queue_bounded", concur_bench::run_queue_bounded},
                   {"io_sleep_threads", concur_bench::run_io_sleep_threads},
@@ -63,7 +64,7 @@ void usage(FILE* f) {
                "                    executor_submit, executor_map, executor_latency,\n"
                "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes,\n"
                "                    mpq_small, mpq_large, mpq_4x4, mpq_pingpong,\n"
-               "                    asyncio_gather, asyncio_sleepers\n"
+               "                    asyncio_echo, asyncio_gather, asyncio_sleepers\n"
                "  --no-python       skip the Python side\n"
                "  --repeat N        run each implementation N times; report the median (used\n"
                "                    for ratios) and the best run (default 5, --quick 3;\n"

@@ -463,19 +463,34 @@ IoWatch::IoWatch(EventLoop& loop, int fd) : loop_(&loop), fd_(fd) {
 }
 
 IoWatch::~IoWatch() {
-  loop_->unregister_fd(fd_);
+  if (registered_) loop_->unregister_fd(fd_);
+}
+
+void IoWatch::deregister() noexcept {
+  if (registered_) loop_->unregister_fd(fd_);
+  registered_ = false;
+  write_cb_ = nullptr;
+  on_events(EPOLLHUP);  // waiters look again and find the stream closed
 }
 
 void IoWatch::on_events(std::uint32_t events) noexcept {
-  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && reader_ != nullptr) {
-    TaskBase* t = reader_;
-    reader_ = nullptr;
-    t->wake();
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    if (reader_ != nullptr) {
+      TaskBase* t = reader_;
+      reader_ = nullptr;
+      t->wake();
+    } else {
+      read_ready_ = true;
+    }
   }
-  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && writer_ != nullptr) {
-    TaskBase* t = writer_;
-    writer_ = nullptr;
-    t->wake();
+  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+    if (writer_ != nullptr) {
+      TaskBase* t = writer_;
+      writer_ = nullptr;
+      t->wake();
+    } else if (write_cb_ != nullptr) {
+      write_cb_(write_arg_);
+    }
   }
 }
 

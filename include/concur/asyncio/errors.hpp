@@ -64,6 +64,37 @@ class ExceptionGroup : public Error {
   std::vector<std::exception_ptr> errors_;
 };
 
+/// Python's OSError for sockets: carries the errno.
+class OSError : public Error {
+ public:
+  OSError(int error_number, const std::string& message) : Error(message), errno_(error_number) {}
+  [[nodiscard]] int error_number() const noexcept { return errno_; }
+
+ private:
+  int errno_;
+};
+
+/// Python's ConnectionError and its kinds.
+class ConnectionError : public OSError {
+ public:
+  using OSError::OSError;
+};
+class ConnectionResetError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionRefusedError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+class BrokenPipeError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+/// Throws the OSError subclass Python would raise for errno `err` ("what: strerror").
+[[noreturn]] void throw_os_error(int err, const std::string& what);
+
 /// Python's asyncio.BrokenBarrierError.
 class BrokenBarrierError : public Error {
  public:

@@ -57,12 +57,35 @@ class IoWatch {
 
   void on_events(std::uint32_t events) noexcept;  // the loop calls this
 
+  /// True (and clears it) when readiness was reported while nobody waited to read: a reader
+  /// that drained the fd (a short read) need not try again before waiting unless this is set.
+  bool take_read_ready() noexcept {
+    const bool r = read_ready_;
+    read_ready_ = false;
+    return r;
+  }
+
+  /// Removes the fd from epoll (before it is closed) and wakes whoever waits on it; the
+  /// destructor then does nothing more.
+  void deregister() noexcept;
+
+  /// Called on writability when no task waits to write (a stream flushing in the background).
+  /// It must not destroy this watch (defer that with call_soon).
+  void set_write_callback(void (*fn)(void* arg) noexcept, void* arg) noexcept {
+    write_cb_ = fn;
+    write_arg_ = arg;
+  }
+
  private:
   friend class Wait;
   EventLoop* loop_;
   int fd_;
   TaskBase* reader_ = nullptr;
   TaskBase* writer_ = nullptr;
+  void (*write_cb_)(void*) noexcept = nullptr;
+  void* write_arg_ = nullptr;
+  bool registered_ = true;
+  bool read_ready_ = false;
 };
 
 class IoWatch::Wait final : public Waiter {
