@@ -5,9 +5,15 @@
 //   int main() { asyncio::run(main_task()); }
 #pragma once
 
+#include "concur/asyncio/barrier.hpp"
+#include "concur/asyncio/condition.hpp"
 #include "concur/asyncio/errors.hpp"
+#include "concur/asyncio/event.hpp"
 #include "concur/asyncio/event_loop.hpp"
 #include "concur/asyncio/gather.hpp"
+#include "concur/asyncio/lock.hpp"
+#include "concur/asyncio/queues.hpp"
+#include "concur/asyncio/semaphore.hpp"
 #include "concur/asyncio/server.hpp"
 #include "concur/asyncio/shield.hpp"
 #include "concur/asyncio/sleep.hpp"

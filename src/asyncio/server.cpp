@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "concur/asyncio/sleep.hpp"
-#include "concur/detail/async_waiter_list.hpp"
+#include "concur/detail/async_wait_queue.hpp"
 #include "concur/detail/errno_text.hpp"
 #include "concur/detail/exception_text.hpp"
 
@@ -42,7 +42,7 @@ struct ServerState {
   bool serving = true;
   std::unique_ptr<IoWatch> watch;
   std::size_t active = 0;
-  WaiterList changed;  // closing, or a connection finished
+  WaitQueue changed;  // closing, or a connection finished
 
   void stop_listening() noexcept {
     if (fd < 0) return;

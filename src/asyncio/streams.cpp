@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "concur/asyncio/sleep.hpp"
-#include "concur/detail/async_waiter_list.hpp"
+#include "concur/detail/async_wait_queue.hpp"
 #include "concur/detail/errno_text.hpp"
 
 namespace concur::asyncio {
@@ -71,8 +71,8 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   bool closing = false;
   bool closed = false;
   std::shared_ptr<StreamState> keep;  // while buffered data waits to be sent
-  WaiterList drain_waiters;
-  WaiterList close_waiters;
+  WaitQueue drain_waiters;
+  WaitQueue close_waiters;
 
   [[nodiscard]] std::size_t buffered() const noexcept { return rbuf.size() - rpos; }
   [[nodiscard]] std::size_t pending() const noexcept { return wbuf.size() - wpos; }
