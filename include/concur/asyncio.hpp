@@ -6,6 +6,7 @@
 #pragma once
 
 #include "concur/asyncio/barrier.hpp"
+#include "concur/asyncio/bridges.hpp"
 #include "concur/asyncio/condition.hpp"
 #include "concur/asyncio/errors.hpp"
 #include "concur/asyncio/event.hpp"

@@ -13,6 +13,7 @@
 #include "concur/detail/errno_text.hpp"
 #include "concur/detail/exception_text.hpp"
 #include "concur/errors.hpp"
+#include "concur/futures/thread_pool_executor.hpp"
 
 namespace concur::asyncio {
 
@@ -131,9 +132,20 @@ double EventLoop::time() const noexcept {
   return static_cast<double>(now_ns()) / 1e9;
 }
 
+futures::ThreadPoolExecutor& EventLoop::default_executor() {
+  if (closed_) throw RuntimeError("Event loop is closed");
+  if (!default_executor_) default_executor_ = std::make_unique<futures::ThreadPoolExecutor>();
+  return *default_executor_;
+}
+
+void EventLoop::shutdown_default_executor() {
+  if (default_executor_) default_executor_->shutdown(true);
+}
+
 void EventLoop::close() {
   if (running_) throw RuntimeError("cannot close a running event loop");
   if (closed_) return;
+  shutdown_default_executor();
   // Tasks that never finished: destroy their frames (their awaiters unlink themselves from
   // timers and fds as they go). Python would warn "Task was destroyed but it is pending".
   while (tasks_ != nullptr) {

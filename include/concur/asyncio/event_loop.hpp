@@ -20,6 +20,11 @@
 #include "concur/detail/async_task.hpp"
 #include "concur/detail/ready_queue.hpp"
 
+namespace concur::futures {
+class Executor;
+class ThreadPoolExecutor;
+}  // namespace concur::futures
+
 namespace concur::asyncio {
 
 template <class T>
@@ -188,6 +193,16 @@ class EventLoop {
   /// running). Idempotent.
   void close();
 
+  /// The executor to_thread() and run_in_executor(nullptr, ...) use: a ThreadPoolExecutor
+  /// made on first use (min(32, cpu_count + 4) workers); close() shuts it down and waits.
+  futures::ThreadPoolExecutor& default_executor();
+  /// Python's loop.shutdown_default_executor(): waits for its calls (asyncio::run does this).
+  void shutdown_default_executor();
+  /// Python's loop.run_in_executor(executor, fn, *args): co_await it for fn's result.
+  /// nullptr: the default executor. Defined in <concur/asyncio/bridges.hpp>.
+  template <class F, class... Args>
+  auto run_in_executor(futures::Executor* executor, F&& fn, Args&&... args);
+
   /// How many tasks of this loop are not done yet (Python: len(asyncio.all_tasks(loop))).
   [[nodiscard]] std::size_t pending_tasks() const noexcept { return task_count_; }
   /// Cancels every pending task (what asyncio.run does with leftovers) and runs the loop until
@@ -257,6 +272,7 @@ class EventLoop {
   std::vector<std::function<void()>> threadsafe_;
   bool sleeping_ = false;  // guarded by threadsafe_mutex_: the loop may block in epoll_wait
   std::function<void(const std::string&)> exception_handler_;
+  std::unique_ptr<futures::ThreadPoolExecutor> default_executor_;
 };
 
 /// The loop running in this thread; RuntimeError("no running event loop") when none.

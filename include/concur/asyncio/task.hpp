@@ -294,6 +294,7 @@ T run(Task<T> main) {
   main.promise()->schedule_on(loop);
   loop.run_until([&] { return main.done(); });
   loop.cancel_all_tasks();
+  loop.shutdown_default_executor();
   loop.close();
   return main.result();
 }

@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "concur/asyncio.hpp"
+#include "concur/futures.hpp"
+
+namespace asyncio = concur::asyncio;
+namespace cf = concur::futures;
+using namespace std::chrono_literals;
+
+TEST(Bridges, ToThreadRunsOffTheLoop) {
+  asyncio::run([]() -> asyncio::Task<void> {
+    const auto loop_thread = std::this_thread::get_id();
+    auto blocking = [](int x) {
+      std::this_thread::sleep_for(20ms);
+      return std::make_pair(x * 2, std::this_thread::get_id());
+    };
+    // Two blocking calls overlap; the loop keeps running meanwhile.
+    int ticks = 0;
+    auto ticker = asyncio::create_task([](int& n) -> asyncio::Task<void> {
+      for (;;) {
+        co_await asyncio::sleep(1ms);
+        ++n;
+      }
+    }(ticks));
+    auto t0 = std::chrono::steady_clock::now();
+    auto [a, b] = co_await asyncio::gather(
+        [](decltype(blocking) f) -> asyncio::Task<std::pair<int, std::thread::id>> {
+          co_return co_await asyncio::to_thread(f, 1);
+        }(blocking),
+        [](decltype(blocking) f) -> asyncio::Task<std::pair<int, std::thread::id>> {
+          co_return co_await asyncio::to_thread(f, 2);
+        }(blocking));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 200ms);
+    EXPECT_EQ(a.first, 2);
+    EXPECT_EQ(b.first, 4);
+    EXPECT_NE(a.second, loop_thread);
+    EXPECT_GT(ticks, 3);
+    ticker.cancel();
+  }());
+}
+
+TEST(Bridges, ToThreadExceptionAndVoid) {
+  asyncio::run([]() -> asyncio::Task<void> {
+    EXPECT_THROW(co_await asyncio::to_thread([] { throw concur::ValueError("in a thread"); }),
+                 concur::ValueError);
+    std::atomic<bool> ran{false};
+    co_await asyncio::to_thread([&] { ran = true; });
+    EXPECT_TRUE(ran.load());
+  }());
+}
+
+TEST(Bridges, WrapFutureFromPool) {
+  cf::ThreadPoolExecutor pool(2);
+  asyncio::run([](cf::ThreadPoolExecutor& p) -> asyncio::Task<void> {
+    auto f = p.submit([] {
+      std::this_thread::sleep_for(10ms);
+      return std::string("pooled");
+    });
+    EXPECT_EQ(co_await asyncio::wrap_future(f), "pooled");
+    EXPECT_EQ(co_await asyncio::wrap_future(f), "pooled");  // done: at once
+    auto g = co_await asyncio::get_running_loop().run_in_executor(
+        &p, [](int x) { return x + 1; }, 41);
+    EXPECT_EQ(g, 42);
+  }(pool));
+}
+
+TEST(Bridges, CancellingTheAwaiterCancelsAPendingFuture) {
+  cf::ThreadPoolExecutor pool(1);
+  asyncio::run([](cf::ThreadPoolExecutor& p) -> asyncio::Task<void> {
+    std::atomic<bool> release{false};
+    auto blocker = p.submit([&] {
+      while (!release) std::this_thread::sleep_for(1ms);
+    });
+    auto queued = p.submit([] { return 1; });  // waits behind the blocker
+    auto waiter = asyncio::create_task([](cf::Future<int> f) -> asyncio::Task<int> {
+      co_return co_await asyncio::wrap_future(f);
+    }(queued));
+    co_await asyncio::sleep(5ms);
+    waiter.cancel();
+    EXPECT_THROW(co_await waiter, concur::CancelledError);
+    EXPECT_TRUE(queued.cancelled());
+    release = true;
+    co_await asyncio::wrap_future(blocker);
+  }(pool));
+}
+
+TEST(Bridges, RunCoroutineThreadsafe) {
+  asyncio::EventLoop* loop_ptr = nullptr;
+  std::atomic<bool> started{false};
+  std::thread loop_thread([&] {
+    asyncio::EventLoop loop;
+    loop_ptr = &loop;
+    started = true;
+    loop.run_forever();
+    loop.close();
+  });
+  while (!started) std::this_thread::sleep_for(1ms);
+  auto add = [](int a, int b) -> asyncio::Task<int> {
+    co_await asyncio::sleep(1ms);
+    co_return a + b;
+  };
+  auto f = asyncio::run_coroutine_threadsafe(add(2, 3), *loop_ptr);
+  EXPECT_EQ(f.result(5s), 5);
+  auto bad = []() -> asyncio::Task<int> {
+    co_await asyncio::sleep(0s);
+    throw concur::ValueError("boom");
+  };
+  EXPECT_THROW(asyncio::run_coroutine_threadsafe(bad(), *loop_ptr).result(5s), concur::ValueError);
+  // Cancelling the future cancels the task.
+  std::atomic<bool> saw_cancel{false};
+  auto forever = [](std::atomic<bool>& flag) -> asyncio::Task<int> {
+    try {
+      co_await asyncio::sleep(1h);
+    } catch (const concur::CancelledError&) {
+      flag = true;
+      throw;
+    }
+    co_return 0;
+  };
+  auto g = asyncio::run_coroutine_threadsafe(forever(saw_cancel), *loop_ptr);
+  std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(g.cancel());
+  for (int i = 0; i < 500 && !saw_cancel; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(saw_cancel.load());
+  loop_ptr->call_soon_threadsafe([&] { loop_ptr->stop(); });
+  loop_thread.join();
+}
+
+TEST(BridgesStress, CallSoonThreadsafeFromManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 10'000;
+  asyncio::EventLoop loop;
+  std::vector<std::vector<int>> seen(kThreads);
+  std::atomic<int> total{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        loop.call_soon_threadsafe([&, t, i] {
+          seen[static_cast<std::size_t>(t)].push_back(i);
+          if (++total == kThreads * kCalls) loop.stop();
+        });
+      }
+    });
+  }
+  loop.run_forever();
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(total.load(), kThreads * kCalls);
+  for (const auto& v : seen) {
+    ASSERT_EQ(v.size(), static_cast<std::size_t>(kCalls));
+    for (int i = 0; i < kCalls; ++i) ASSERT_EQ(v[static_cast<std::size_t>(i)], i);
+  }
+}
