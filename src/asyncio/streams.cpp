@@ -136,10 +136,7 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       write_error = n < 0 ? errno : EPIPE;
     }
-    if (write_error != 0) {
-      wbuf.clear();
-      wpos = 0;
-    } else if (wpos == wbuf.size()) {
+    if (write_error != 0 || wpos == wbuf.size()) {  // failed (the rest is lost) or all sent
       wbuf.clear();
       wpos = 0;
     }
@@ -225,7 +222,7 @@ std::string describe_address(const void* addr, unsigned len) {
   }
   if (sa->sa_family == AF_UNIX && len > offsetof(sockaddr_un, sun_path)) {
     const auto* un = static_cast<const sockaddr_un*>(addr);
-    return std::string(un->sun_path);
+    return {un->sun_path};
   }
   return "";
 }

@@ -112,10 +112,10 @@ class IoWatch::Wait final : public Waiter {
 };
 
 inline IoWatch::Wait IoWatch::readable() noexcept {
-  return Wait(*this, false);
+  return {*this, false};
 }
 inline IoWatch::Wait IoWatch::writable() noexcept {
-  return Wait(*this, true);
+  return {*this, true};
 }
 
 struct HandleState;
@@ -170,7 +170,8 @@ class EventLoop {
   Handle call_soon_threadsafe(std::function<void()> fn);
   /// Runs fn after delay (or at a loop.time()-based deadline).
   template <class Rep, class Period>
-  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, std::function<void()> fn) {
+  TimerHandle call_later(std::chrono::duration<Rep, Period> delay,
+                         std::function<void()> fn) {  // NOLINT(performance-unnecessary-value-param)
     return call_at_ns(now_ns() + to_ns(delay), std::move(fn));
   }
   TimerHandle call_at(double when, std::function<void()> fn);

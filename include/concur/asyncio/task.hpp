@@ -70,7 +70,10 @@ template <class T>
 class TaskPromise final : public TaskBase, public ResultSlot<T> {
  public:
   // Frames come from a per-thread cache (detail/frame_cache.hpp).
-  static void* operator new(std::size_t n) { return FrameCache::allocate(n); }
+  // (the sized delete below is the one coroutine frames use)
+  static void* operator new(std::size_t n) {  // NOLINT(misc-new-delete-overloads)
+    return FrameCache::allocate(n);
+  }
   static void operator delete(void* p, std::size_t n) noexcept { FrameCache::release(p, n); }
 
   Task<T> get_return_object() noexcept;
