@@ -16,7 +16,7 @@ asyncio::Task<void> talk(asyncio::StreamReader reader, asyncio::StreamWriter wri
   try {
     for (;;) {
       std::string data = co_await reader.read(1024);  // data = conn.recv(1024)
-      if (data.empty()) break;                          // the client hung up
+      if (data.empty()) break;                        // the client hung up
       std::printf("%s\n", data.c_str());
       for (auto& c : data) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       writer.write(data);  // conn.send(data.upper())
@@ -32,7 +32,7 @@ asyncio::Task<std::string> client(int port, int rounds) {
   auto [reader, writer] = co_await asyncio::open_connection("127.0.0.1", port);
   std::string last;
   for (int i = 0; i < rounds; ++i) {
-    writer.write("hello world");  // client.send(b'hello world')
+    writer.write("hello world");             // client.send(b'hello world')
     last = co_await reader.readexactly(11);  // data = client.recv(1024)
     std::printf("%s\n", last.c_str());
   }
@@ -52,4 +52,6 @@ asyncio::Task<void> main_task() {
   std::printf("3 clients served concurrently by one thread\n");
 }
 
-int main() { asyncio::run(main_task()); }
+int main() {
+  asyncio::run(main_task());
+}

@@ -42,4 +42,6 @@ asyncio::Task<void> main_task() {
   std::printf("all %d dishes eaten; consumers cancelled\n", eaten);
 }
 
-int main() { asyncio::run(main_task()); }
+int main() {
+  asyncio::run(main_task());
+}
