@@ -35,31 +35,23 @@ constexpr std::size_t record_bytes(std::size_t length) noexcept {
 // message's producer is still writing it.
 constexpr std::chrono::milliseconds kPartCheck = 20ms;
 
-// Takes a ring lock; a dead previous holder needs no repair (see shm_ring.hpp).
-bool lock_ring(RobustMutex& m, bool block, const Deadline& deadline) {
-  const Timeout timeout = !block || deadline.is_never() ? Timeout{} : Timeout(deadline.remaining());
-  try {
-    return m.lock(block, timeout);
-  } catch (const mp::OwnerDied&) {
-    return true;
-  }
-}
-
 std::atomic<void (*)(RingStep)> g_step_hook{nullptr};
 
 inline void step(RingStep s) {
   if (auto* hook = g_step_hook.load(std::memory_order_relaxed)) hook(s);
 }
 
+// Releases a ring lock at the end of a scope (also when a sink throws). A dead previous
+// holder needed no repair (see shm_ring.hpp).
 class Unlocker {
  public:
-  explicit Unlocker(RobustMutex& m) noexcept : m_(m) {}
+  explicit Unlocker(RingLock& m) noexcept : m_(m) {}
   Unlocker(const Unlocker&) = delete;
   Unlocker& operator=(const Unlocker&) = delete;
-  ~Unlocker() { m_.unlock_held(); }
+  ~Unlocker() { m_.unlock(); }
 
  private:
-  RobustMutex& m_;
+  RingLock& m_;
 };
 
 }  // namespace
@@ -84,7 +76,7 @@ ShmRing::ShmRing(std::size_t capacity, std::size_t maxsize)
     : capacity_(static_cast<std::uint32_t>(checked_capacity(capacity, maxsize))),
       maxsize_(static_cast<std::uint32_t>(maxsize)) {}
 
-std::byte* ShmRing::bytes() noexcept {
+inline std::byte* ShmRing::bytes() noexcept {
   return reinterpret_cast<std::byte*>(this) + sizeof(ShmRing);  // NOLINT: the ring follows
 }
 
@@ -104,6 +96,28 @@ void ShmRing::read_at(std::uint32_t pos, void* dst, std::size_t n) noexcept {
   if (first < n) std::memcpy(to + first, bytes(), n - first);
 }
 
+inline void ShmRing::write_record(std::uint32_t pos, const Header& h,
+                                  const std::byte* data) noexcept {
+  const std::size_t at = pos & (capacity_ - 1);
+  if (at + kHeaderBytes + h.length <= capacity_) [[likely]] {  // no wrap: straight copies
+    std::byte* to = bytes() + at;
+    std::memcpy(to, &h, sizeof h);
+    if (h.length > 0) std::memcpy(to + kHeaderBytes, data, h.length);
+    return;
+  }
+  write_at(pos, &h, sizeof h);
+  if (h.length > 0) write_at(pos + kHeaderBytes, data, h.length);
+}
+
+inline void ShmRing::read_header(std::uint32_t pos, Header& h) noexcept {
+  const std::size_t at = pos & (capacity_ - 1);
+  if (at + kHeaderBytes <= capacity_) [[likely]] {
+    std::memcpy(&h, bytes() + at, sizeof h);
+  } else {
+    read_at(pos, &h, sizeof h);
+  }
+}
+
 std::size_t ShmRing::largest_part() const noexcept {
   return capacity_ / 2 - kHeaderBytes;
 }
@@ -115,8 +129,8 @@ std::size_t ShmRing::qsize() const noexcept {
 
 // ---------------------------------------------------------------- producers
 
-bool ShmRing::has_room(std::uint64_t tail, std::uint64_t head, std::size_t bytes,
-                       bool new_message) const noexcept {
+inline bool ShmRing::has_room(std::uint64_t tail, std::uint64_t head, std::size_t bytes,
+                              bool new_message) const noexcept {
   const std::uint32_t used = pos_of(tail) - pos_of(head);
   if (capacity_ - used < bytes) return false;
   return !new_message || maxsize_ == 0 || count_of(tail) - count_of(head) < maxsize_;
@@ -143,35 +157,51 @@ ShmRing::Room ShmRing::wait_room(std::size_t bytes, bool new_message, bool block
 void ShmRing::publish_part(const std::byte* data, std::uint32_t length, std::uint32_t flags,
                            std::uint64_t total) noexcept {
   const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-  const Header h{length, flags, total};
-  write_at(pos_of(tail), &h, sizeof h);
-  if (length > 0) write_at(pos_of(tail) + kHeaderBytes, data, length);
+  write_record(pos_of(tail), Header{length, flags, total}, data);
   step(RingStep::producer_wrote);
   const auto pos = static_cast<std::uint32_t>(pos_of(tail) + record_bytes(length));
+  // seq_cst: put_in_parts() notifies the consumer of each part while it keeps the lock.
   tail_.store(pack(pos, count_of(tail) + ((flags & kFirst) != 0 ? 1 : 0)),
+              std::memory_order_seq_cst);
+}
+
+// One attempt at a one-record message: false (would_block) when the lock stayed busy until
+// lock_deadline or the queue has no room.
+inline OpStatus ShmRing::try_put_record(const std::byte* data, std::uint32_t length,
+                                        const Deadline& lock_deadline) {
+  if (!producer_lock_.lock(true, lock_deadline)) return OpStatus::would_block;
+  step(RingStep::producer_locked);
+  const std::size_t need = record_bytes(length);
+  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);  // ours: lock held
+  if (!has_room(tail, producer_head_.load(std::memory_order_relaxed), need, true)) {
+    // Our copy of head is stale only here: read the consumers' line when it says full.
+    const std::uint64_t head = head_.load(std::memory_order_acquire);
+    producer_head_.store(head, std::memory_order_relaxed);
+    if (!has_room(tail, head, need, true)) {
+      producer_lock_.unlock();
+      return OpStatus::would_block;
+    }
+  }
+  write_record(pos_of(tail), Header{length, kFirst | kLast, length}, data);
+  step(RingStep::producer_wrote);
+  tail_.store(pack(static_cast<std::uint32_t>(pos_of(tail) + need), count_of(tail) + 1),
               std::memory_order_release);
+  step(RingStep::producer_published);
+  producer_lock_.unlock();  // its seq_cst exchange orders the store above before notify()
+  return OpStatus::ok;
 }
 
 bool ShmRing::put(const std::byte* data, std::size_t size, bool block, const Deadline& deadline) {
   if (size > largest_part()) return put_in_parts(data, size, block, deadline);
-  const std::size_t need = record_bytes(size);
+  const auto length = static_cast<std::uint32_t>(size);
   // As Python's Queue.put, the internal lock is always waited for; block/timeout are about
   // room in the queue.
   const Deadline lock_deadline = block ? deadline : Deadline::never();
   const OpStatus s = block_on(
-      room_ready_, block, deadline,
-      [&] {
-        if (!lock_ring(producer_lock_, true, lock_deadline)) return OpStatus::would_block;
-        const Unlocker unlock(producer_lock_);
-        step(RingStep::producer_locked);
-        if (wait_room(need, true, false, deadline) != Room::ok) return OpStatus::would_block;
-        publish_part(data, static_cast<std::uint32_t>(size), kFirst | kLast, size);
-        step(RingStep::producer_published);
-        return OpStatus::ok;
-      },
+      room_ready_, block, deadline, [&] { return try_put_record(data, length, lock_deadline); },
       [&] {
         return has_room(tail_.load(std::memory_order_relaxed),
-                        head_.load(std::memory_order_relaxed), need, true);
+                        head_.load(std::memory_order_relaxed), record_bytes(length), true);
       });
   if (s != OpStatus::ok) return false;
   data_ready_.notify(1);
@@ -180,7 +210,7 @@ bool ShmRing::put(const std::byte* data, std::size_t size, bool block, const Dea
 
 bool ShmRing::put_in_parts(const std::byte* data, std::size_t size, bool block,
                            const Deadline& deadline) {
-  if (!lock_ring(producer_lock_, true, block ? deadline : Deadline::never())) return false;
+  if (!producer_lock_.lock(true, block ? deadline : Deadline::never())) return false;
   const Unlocker unlock(producer_lock_);  // unlocking before the LAST part aborts the message
   const std::size_t chunk = capacity_ / 4 - kHeaderBytes;
   if (!block) {
@@ -206,7 +236,13 @@ bool ShmRing::put_in_parts(const std::byte* data, std::size_t size, bool block,
 
 // ---------------------------------------------------------------- consumers
 
-bool ShmRing::next_record(Header& h, bool wait_for_part) {
+inline bool ShmRing::has_data() const noexcept {
+  const std::uint32_t head = pos_of(head_.load(std::memory_order_relaxed));
+  return pos_of(consumer_tail_.load(std::memory_order_relaxed)) != head ||
+         pos_of(tail_.load(std::memory_order_acquire)) != head;
+}
+
+inline bool ShmRing::next_record(Header& h, bool wait_for_part) {
   const std::uint64_t head = head_.load(std::memory_order_relaxed);  // ours: lock held
   auto available = [&] {
     if (pos_of(consumer_tail_.load(std::memory_order_relaxed)) != pos_of(head)) return true;
@@ -238,18 +274,25 @@ bool ShmRing::next_record(Header& h, bool wait_for_part) {
       break;
     }
   }
-  if (found) read_at(pos_of(head), &h, sizeof h);
+  if (found) read_header(pos_of(head), h);
   return found;
 }
 
-void ShmRing::consume_record(const Header& h, std::byte* dst) noexcept {
+// fence: publish head with a seq_cst store, for a notify() while the lock is still held.
+inline void ShmRing::consume_record(const Header& h, std::byte* dst, bool fence) noexcept {
   const std::uint64_t head = head_.load(std::memory_order_relaxed);
-  if (dst != nullptr && h.length > 0) read_at(pos_of(head) + kHeaderBytes, dst, h.length);
+  if (dst != nullptr && h.length > 0) {
+    const std::size_t at = pos_of(head) & (capacity_ - 1);
+    if (at + kHeaderBytes + h.length <= capacity_) [[likely]] {
+      std::memcpy(dst, bytes() + at + kHeaderBytes, h.length);
+    } else {
+      read_at(pos_of(head) + kHeaderBytes, dst, h.length);
+    }
+  }
   step(RingStep::consumer_copied);
   const auto pos = static_cast<std::uint32_t>(pos_of(head) + record_bytes(h.length));
   head_.store(pack(pos, count_of(head) + ((h.flags & kFirst) != 0 ? 1 : 0)),
-              std::memory_order_release);
-  room_ready_.notify_all();
+              fence ? std::memory_order_seq_cst : std::memory_order_release);
   step(RingStep::consumer_advanced);
 }
 
@@ -260,56 +303,77 @@ void ShmRing::drop_message() noexcept {
   if (done == count_of(tail_.load(std::memory_order_acquire))) all_done_.notify_all();
 }
 
-ShmRing::Read ShmRing::read_message(MessageSink& sink) {
+inline ShmRing::Read ShmRing::read_message(MessageSink& sink, std::exception_ptr& error,
+                                           bool& freed) {
   Header h{};
   for (;;) {  // parts of a message whose consumer died: drop them
     if (!next_record(h, false)) return Read::none;
     if ((h.flags & kFirst) != 0) break;
-    consume_record(h, nullptr);
+    consume_record(h, nullptr, false);
+    freed = true;
   }
-  std::exception_ptr error;
   std::byte* dst = nullptr;
   try {
     dst = sink.begin(h.total);
   } catch (...) {
     error = std::current_exception();
   }
-  consume_record(h, dst);
+  freed = true;
+  if ((h.flags & kLast) != 0) [[likely]] {  // the whole message in one record
+    consume_record(h, dst, false);
+    return Read::ok;
+  }
+  // Parts: the producer may wait for the room each one frees while it keeps its lock.
+  consume_record(h, dst, true);
+  room_ready_.notify_all();
   std::size_t got = h.length;
   while ((h.flags & kLast) == 0) {
     if (!next_record(h, true)) {
-      drop_message();  // its producer died or gave up (timeout) in the middle
+      drop_message();   // its producer died or gave up (timeout) in the middle
+      error = nullptr;  // the message is gone, and with it what the sink made of it
       return Read::dropped;
     }
     if ((h.flags & kFirst) != 0 || got + h.length > h.total) {
       drop_message();  // a new message began: the producer of this one died
+      error = nullptr;
       return Read::dropped;
     }
-    consume_record(h, dst == nullptr ? nullptr : dst + got);
+    consume_record(h, dst == nullptr ? nullptr : dst + got, true);
+    room_ready_.notify_all();
     got += h.length;
   }
-  if (error) std::rethrow_exception(error);
   return Read::ok;
 }
 
+// One attempt: ok with a message taken (or a sink error in `error`), would_block when none was
+// there or the lock stayed busy.
+inline OpStatus ShmRing::try_get(MessageSink& sink, bool block, const Deadline& deadline,
+                                 std::exception_ptr& error) {
+  if (!has_data()) return OpStatus::would_block;  // an empty queue: no need for the lock
+  if (!consumer_lock_.lock(block, deadline)) return OpStatus::would_block;
+  Read r = Read::none;
+  bool freed = false;
+  {
+    const Unlocker unlock(consumer_lock_);
+    step(RingStep::consumer_locked);
+    do {
+      r = read_message(sink, error, freed);  // dropped: look again for the next message
+    } while (r == Read::dropped);
+  }
+  // After the unlock: its seq_cst exchange orders our head store before this notify().
+  if (freed) room_ready_.notify_all();
+  return r == Read::ok ? OpStatus::ok : OpStatus::would_block;
+}
+
 bool ShmRing::get(MessageSink& sink, bool block, const Deadline& deadline) {
+  std::exception_ptr error;
   const OpStatus s = block_on(
-      data_ready_, block, deadline,
-      [&] {
-        for (;;) {
-          if (!lock_ring(consumer_lock_, block, deadline)) return OpStatus::would_block;
-          const Unlocker unlock(consumer_lock_);
-          step(RingStep::consumer_locked);
-          const Read r = read_message(sink);
-          if (r == Read::ok) return OpStatus::ok;
-          if (r == Read::none) return OpStatus::would_block;
-          // dropped: look again for the next message
-        }
-      },
+      data_ready_, block, deadline, [&] { return try_get(sink, block, deadline, error); },
       [&] {
         return pos_of(tail_.load(std::memory_order_relaxed)) !=
                pos_of(head_.load(std::memory_order_relaxed));
       });
+  if (error) std::rethrow_exception(error);
   return s == OpStatus::ok;
 }
 

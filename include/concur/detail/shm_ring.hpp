@@ -14,15 +14,20 @@
 // not belong to the message it reads: the rest of a message whose consumer died, or a message
 // whose producer died or timed out in the middle (the producer lock then is free or its owner
 // dead while the message has no LAST part).
+//
+// Both locks are RingLocks (ring_lock.hpp): robust futex words, one compare-and-swap to take
+// and one exchange to release. A consumer looks for a published record before it takes its
+// lock, so an empty queue costs a waiting consumer no lock traffic.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/event_count.hpp"
-#include "concur/detail/robust_mutex.hpp"
+#include "concur/detail/ring_lock.hpp"
 
 namespace concur::detail {
 
@@ -93,40 +98,50 @@ class ShmRing {
   static constexpr std::uint32_t kFirst = 1;
   static constexpr std::uint32_t kLast = 2;
 
-  [[nodiscard]] std::byte* bytes() noexcept;
+  // The hot helpers are inline (defined and used in shm_ring.cpp only).
+  [[nodiscard]] inline std::byte* bytes() noexcept;
   void write_at(std::uint32_t pos, const void* src, std::size_t n) noexcept;
   void read_at(std::uint32_t pos, void* dst, std::size_t n) noexcept;
+  inline void write_record(std::uint32_t pos, const Header& h, const std::byte* data) noexcept;
+  inline void read_header(std::uint32_t pos, Header& h) noexcept;
   [[nodiscard]] std::size_t largest_part() const noexcept;
 
   // Producer side (producer lock held).
   enum class Room : std::uint8_t { ok, full, timed_out };
   Room wait_room(std::size_t bytes, bool new_message, bool block, const Deadline& deadline);
-  [[nodiscard]] bool has_room(std::uint64_t tail, std::uint64_t head, std::size_t bytes,
-                              bool new_message) const noexcept;
+  [[nodiscard]] inline bool has_room(std::uint64_t tail, std::uint64_t head, std::size_t bytes,
+                                     bool new_message) const noexcept;
+  inline OpStatus try_put_record(const std::byte* data, std::uint32_t length,
+                                 const Deadline& lock_deadline);
   void publish_part(const std::byte* data, std::uint32_t length, std::uint32_t flags,
                     std::uint64_t total) noexcept;
   bool put_in_parts(const std::byte* data, std::size_t size, bool block, const Deadline& deadline);
 
-  // Consumer side (consumer lock held).
+  // Consumer side (consumer lock held, except has_data()).
   enum class Read : std::uint8_t { ok, none, dropped };
-  bool next_record(Header& h, bool wait_for_part);
-  void consume_record(const Header& h, std::byte* dst) noexcept;
+  [[nodiscard]] inline bool has_data() const noexcept;
+  inline bool next_record(Header& h, bool wait_for_part);
+  inline void consume_record(const Header& h, std::byte* dst, bool fence) noexcept;
   void drop_message() noexcept;
-  Read read_message(MessageSink& sink);
+  // Reads the next message into sink; an exception from the sink lands in `error` (the message
+  // is consumed all the same). `freed`: records were consumed (room to announce).
+  inline Read read_message(MessageSink& sink, std::exception_ptr& error, bool& freed);
+  inline OpStatus try_get(MessageSink& sink, bool block, const Deadline& deadline,
+                          std::exception_ptr& error);
 
   // Constants.
   std::uint32_t capacity_;
   std::uint32_t maxsize_;
 
   // Producers' line: their lock and their (possibly stale) copy of head.
-  alignas(64) RobustMutex producer_lock_{false};
+  alignas(64) RingLock producer_lock_;
   std::atomic<std::uint64_t> producer_head_{0};
 
   // Published by producers: position (low 32 bits) and messages begun (high 32 bits).
   alignas(64) std::atomic<std::uint64_t> tail_{0};
 
   // Consumers' line: their lock and their (possibly stale) copy of tail.
-  alignas(64) RobustMutex consumer_lock_{false};
+  alignas(64) RingLock consumer_lock_;
   std::atomic<std::uint64_t> consumer_tail_{0};
 
   // Published by consumers: position (low 32 bits) and messages taken (high 32 bits).
