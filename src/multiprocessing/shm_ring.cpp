@@ -8,7 +8,6 @@
 #include <string>
 
 #include "concur/errors.hpp"
-#include "concur/multiprocessing/errors.hpp"
 
 namespace concur::detail {
 
