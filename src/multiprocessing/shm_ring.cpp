@@ -53,6 +53,24 @@ class Unlocker {
   RingLock& m_;
 };
 
+// A hint for a producer waiting for room, polled with growing gaps (up to 128 pauses). Read at
+// every pause, the consumers' head line would move to the producer after every message taken
+// and each head store of the consumer would wait to take it back; read rarely, the consumer
+// frees a batch of room on a line it keeps, and the producer fills it in one go.
+template <class Pred>
+auto polled_with_backoff(Pred pred) {
+  return [pred, skip = 0U, gap = 1U]() mutable {
+    if (skip > 0) {
+      --skip;
+      return false;
+    }
+    if (pred()) return true;
+    gap = std::min(gap * 2, 128U);
+    skip = gap;
+    return false;
+  };
+}
+
 }  // namespace
 
 void set_ring_step_hook(void (*hook)(RingStep)) noexcept {
@@ -198,10 +216,10 @@ bool ShmRing::put(const std::byte* data, std::size_t size, bool block, const Dea
   const Deadline lock_deadline = block ? deadline : Deadline::never();
   const OpStatus s = block_on(
       room_ready_, block, deadline, [&] { return try_put_record(data, length, lock_deadline); },
-      [&] {
+      polled_with_backoff([&] {
         return has_room(tail_.load(std::memory_order_relaxed),
                         head_.load(std::memory_order_relaxed), record_bytes(length), true);
-      });
+      }));
   if (s != OpStatus::ok) return false;
   data_ready_.notify(1);
   return true;
