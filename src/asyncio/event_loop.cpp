@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <thread>
 #include <utility>
 
 #include "concur/detail/errno_text.hpp"
@@ -134,24 +135,54 @@ double EventLoop::time() const noexcept {
 
 futures::ThreadPoolExecutor& EventLoop::default_executor() {
   if (closed_) throw RuntimeError("Event loop is closed");
+  if (executor_shutdown_called_) throw RuntimeError("Executor shutdown has been called");
   if (!default_executor_) default_executor_ = std::make_unique<futures::ThreadPoolExecutor>();
   return *default_executor_;
 }
 
 void EventLoop::shutdown_default_executor() {
-  if (default_executor_) default_executor_->shutdown(true);
+  if (running_) {
+    throw RuntimeError(
+        "shutdown_default_executor() needs the loop to itself: call it when the loop is not "
+        "running (asyncio::run does)");
+  }
+  executor_shutdown_called_ = true;
+  const std::unique_ptr<futures::ThreadPoolExecutor> executor = std::move(default_executor_);
+  if (!executor || closed_) return;
+  // As Python, the executor shuts down in another thread while this loop keeps serving: a
+  // call still running may wait for the loop (run_coroutine_threadsafe(...).result()).
+  std::atomic<bool> finished{false};
+  std::thread waiter([&] {
+    executor->shutdown(true);
+    finished.store(true, std::memory_order_release);
+    try {
+      call_soon_threadsafe([] {});  // wakes the loop (not closed: it joins us first)
+    } catch (...) {                 // out of memory: the loop wakes within its next timeout
+    }
+  });
+  const auto is_finished = [&] { return finished.load(std::memory_order_acquire); };
+  try {
+    while (!is_finished()) run_until(is_finished);  // again if a callback calls stop()
+  } catch (...) {
+    waiter.join();
+    throw;
+  }
+  waiter.join();
 }
 
 void EventLoop::close() {
   if (running_) throw RuntimeError("cannot close a running event loop");
   if (closed_) return;
-  shutdown_default_executor();
   // Tasks that never finished: destroy their frames (their awaiters unlink themselves from
   // timers and fds as they go). Python would warn "Task was destroyed but it is pending".
   while (tasks_ != nullptr) {
     detail::TaskBase* t = tasks_;
     forget_task(*t);
+    // Dropped after the loop's reference: a callback may hold the last one (Task::
+    // add_done_callback keeps the task), and its captures may cancel futures.
+    std::vector<std::function<void()>> callbacks = t->take_done_callbacks();
     t->release();
+    callbacks.clear();
   }
   while (!ready_.empty()) {
     const detail::ReadyItem r = ready_.pop();
@@ -159,13 +190,22 @@ void EventLoop::close() {
   }
   for (auto* node : timers_) node->heap_index = static_cast<std::size_t>(-1);
   timers_.clear();
+  std::vector<std::function<void()>> dropped;
   {
+    // Marked closed under the lock: call_soon_threadsafe() (which writes to wake_fd_ with the
+    // lock held) then refuses before the descriptors go.
     std::lock_guard g(threadsafe_mutex_);
-    threadsafe_.clear();
+    closed_ = true;
+    dropped.swap(threadsafe_);
   }
+  dropped.clear();  // outside the lock: a dropped callback's captures may cancel futures
+  // Calls of the default executor still running finish now, without the loop: their results
+  // have nowhere to go, and a call that posts to the loop gets "Event loop is closed".
+  executor_shutdown_called_ = true;
+  if (default_executor_) default_executor_->shutdown(true);
+  default_executor_.reset();
   ::close(wake_fd_);
   ::close(epoll_fd_);
-  closed_ = true;
 }
 
 void EventLoop::set_exception_handler(std::function<void(const std::string&)> handler) {
@@ -233,7 +273,6 @@ Handle EventLoop::call_soon(std::function<void()> fn) {
 Handle EventLoop::call_soon_threadsafe(std::function<void()> fn) {
   auto state = std::make_shared<detail::HandleState>();
   state->fn = std::move(fn);
-  bool wake = false;
   {
     std::lock_guard g(threadsafe_mutex_);
     if (closed_) throw RuntimeError("Event loop is closed");
@@ -243,12 +282,13 @@ Handle EventLoop::call_soon_threadsafe(std::function<void()> fn) {
       state->fn = nullptr;
       f();
     });
-    wake = sleeping_;
-    sleeping_ = false;
-  }
-  if (wake) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    if (sleeping_) {
+      // Under the lock, so that close() cannot free the descriptor (or let another file
+      // reuse its number) in between.
+      sleeping_ = false;
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+    }
   }
   return Handle(state);
 }

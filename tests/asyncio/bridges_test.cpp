@@ -132,6 +132,90 @@ TEST(Bridges, RunCoroutineThreadsafe) {
   loop_thread.join();
 }
 
+TEST(Bridges, RunKeepsTheLoopServingWhileTheDefaultExecutorShutsDown) {
+  // A pool call still running when main() returns waits for a coroutine on the loop: run()
+  // must keep the loop going while it waits for the executor (Python does the same).
+  std::atomic<int> got{0};
+  auto main_coro = [](std::atomic<int>& out) -> asyncio::Task<void> {
+    asyncio::EventLoop& loop = asyncio::get_running_loop();
+    (void)loop.default_executor().submit([&loop, &out] {
+      std::this_thread::sleep_for(50ms);  // main() has returned by now
+      auto seven = []() -> asyncio::Task<int> {
+        co_await asyncio::sleep(1ms);
+        co_return 7;
+      };
+      out = asyncio::run_coroutine_threadsafe(seven(), loop).result(5s);
+    });
+    co_return;
+  };
+  asyncio::run(main_coro(got));
+  EXPECT_EQ(got.load(), 7);
+}
+
+TEST(Bridges, DefaultExecutorRefusesWorkAfterItsShutdown) {
+  asyncio::EventLoop loop;
+  EXPECT_EQ(loop.default_executor().submit([] { return 3; }).result(5s), 3);
+  auto inside = [](asyncio::EventLoop& l) -> asyncio::Task<void> {
+    EXPECT_THROW(l.shutdown_default_executor(), concur::RuntimeError);  // the loop runs
+    co_return;
+  };
+  loop.run_until_complete(inside(loop));
+  loop.shutdown_default_executor();
+  EXPECT_THROW((void)loop.default_executor(), concur::RuntimeError);
+  loop.shutdown_default_executor();  // again: nothing to do
+  loop.close();
+}
+
+TEST(Bridges, AClosedLoopCancelsTheFuturesOfCoroutinesItDidNotFinish) {
+  auto never_ends = []() -> asyncio::Task<int> {
+    co_await asyncio::sleep(1h);
+    co_return 1;
+  };
+  auto tick = []() -> asyncio::Task<void> { co_await asyncio::sleep(1ms); };
+  asyncio::EventLoop loop;
+  auto queued = asyncio::run_coroutine_threadsafe(never_ends(), loop);  // never scheduled
+  loop.close();
+  EXPECT_TRUE(queued.cancelled());
+  EXPECT_THROW((void)asyncio::run_coroutine_threadsafe(never_ends(), loop), concur::RuntimeError);
+
+  asyncio::EventLoop loop2;
+  auto started = asyncio::run_coroutine_threadsafe(never_ends(), loop2);
+  loop2.run_until_complete(tick());  // the task starts and sleeps
+  EXPECT_FALSE(started.done());
+  loop2.close();  // destroys the pending task
+  EXPECT_TRUE(started.cancelled());
+}
+
+TEST(BridgesStress, CallSoonThreadsafeRacingClose) {
+  // Posters keep calling while the loop closes: each call either runs or is refused with
+  // RuntimeError; none writes to a closed descriptor (TSan/ASan check the rest).
+  for (int round = 0; round < 20; ++round) {
+    asyncio::EventLoop loop;
+    std::atomic<int> refused{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> posters;
+    for (int t = 0; t < 4; ++t) {
+      posters.emplace_back([&] {
+        while (!go) std::this_thread::yield();
+        for (;;) {
+          try {
+            loop.call_soon_threadsafe([] {});
+          } catch (const concur::RuntimeError&) {
+            ++refused;
+            return;
+          }
+        }
+      });
+    }
+    go = true;
+    auto brief = []() -> asyncio::Task<void> { co_await asyncio::sleep(1ms); };
+    loop.run_until_complete(brief());
+    loop.close();
+    for (auto& th : posters) th.join();
+    EXPECT_EQ(refused.load(), 4);
+  }
+}
+
 TEST(BridgesStress, CallSoonThreadsafeFromManyThreads) {
   constexpr int kThreads = 8;
   constexpr int kCalls = 10'000;

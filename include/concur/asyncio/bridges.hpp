@@ -123,23 +123,38 @@ struct ThreadsafeLink {
   std::mutex mutex;
   TaskBase* task = nullptr;  // the running task, until it is done
 };
+
+// Held by the queued call and by the task's done callback: when both are gone and the future
+// is still pending (the loop closed with the call queued or the task unfinished), the future
+// is cancelled, so that nobody waits on it forever.
+template <class T>
+struct CancelWhenDropped {
+  explicit CancelWhenDropped(futures::Future<T> f) : fut(std::move(f)) {}
+  CancelWhenDropped(const CancelWhenDropped&) = delete;
+  CancelWhenDropped& operator=(const CancelWhenDropped&) = delete;
+  ~CancelWhenDropped() {
+    if (!fut.done()) (void)fut.cancel();
+  }
+  futures::Future<T> fut;
+};
 }  // namespace detail
 
 /// Python's asyncio.run_coroutine_threadsafe: from any thread, schedules coro on loop and
-/// returns a futures::Future for its outcome. Cancelling the future cancels the task. The loop
-/// must outlive the future's completion (Python: "Event loop is closed" otherwise).
+/// returns a futures::Future for its outcome. Cancelling the future cancels the task; a loop
+/// closed before the task finished cancels the future. RuntimeError when the loop is closed.
 template <class T>
 futures::Future<T> run_coroutine_threadsafe(Task<T> coro, EventLoop& loop) {
   futures::Future<T> fut;
   auto link = std::make_shared<detail::ThreadsafeLink>();
-  loop.call_soon_threadsafe([c = std::move(coro), fut, link, &loop]() mutable {
+  auto guard = std::make_shared<detail::CancelWhenDropped<T>>(fut);
+  loop.call_soon_threadsafe([c = std::move(coro), fut, link, guard, &loop]() mutable {
     if (fut.cancelled()) return;  // cancelled before it was scheduled: never runs
     Task<T> task = loop.create_task(std::move(c));
     {
       const std::lock_guard g(link->mutex);
       link->task = task.promise();
     }
-    task.add_done_callback([fut, link](Task<T> t) {
+    task.add_done_callback([fut, link, guard](Task<T> t) {
       {
         const std::lock_guard g(link->mutex);
         link->task = nullptr;

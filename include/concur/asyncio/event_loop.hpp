@@ -197,7 +197,9 @@ class EventLoop {
   /// The executor to_thread() and run_in_executor(nullptr, ...) use: a ThreadPoolExecutor
   /// made on first use (min(32, cpu_count + 4) workers); close() shuts it down and waits.
   futures::ThreadPoolExecutor& default_executor();
-  /// Python's loop.shutdown_default_executor(): waits for its calls (asyncio::run does this).
+  /// Python's loop.shutdown_default_executor(): waits for the default executor's calls while
+  /// running the loop (they may wait for it); later default_executor() calls throw
+  /// RuntimeError. asyncio::run does this; RuntimeError while the loop runs.
   void shutdown_default_executor();
   /// Python's loop.run_in_executor(executor, fn, *args): co_await it for fn's result.
   /// nullptr: the default executor. Defined in <concur/asyncio/bridges.hpp>.
@@ -268,7 +270,8 @@ class EventLoop {
   int wake_fd_ = -1;
   bool running_ = false;
   bool stopping_ = false;
-  bool closed_ = false;
+  bool closed_ = false;  // written under threadsafe_mutex_ (read there by other threads)
+  bool executor_shutdown_called_ = false;
   std::mutex threadsafe_mutex_;
   std::vector<std::function<void()>> threadsafe_;
   bool sleeping_ = false;  // guarded by threadsafe_mutex_: the loop may block in epoll_wait

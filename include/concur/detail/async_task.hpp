@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace concur::asyncio {
@@ -84,6 +85,11 @@ class TaskBase {
 
   // ---- reference counting (handles plus the loop while a scheduled task is pending)
   void add_ref() noexcept { ++refs_; }
+  /// A closing loop drops a pending task's done callbacks (they may hold the task itself).
+  std::vector<std::function<void()>> take_done_callbacks() noexcept {
+    if (!extras_) return {};
+    return std::exchange(extras_->callbacks, {});
+  }
   void release() noexcept {
     if (--refs_ == 0) destroy();
   }
