@@ -544,8 +544,8 @@ WorkloadResult run_mpq_large(const Options& opt) {
       ".");
   r.notes.push_back(
       "concur mp::Queue<std::string>(8), 16 MiB ring; Boost message_queue(8, 1 MiB) "
-      "into a reused buffer; Python Queue(8) of bytes; memcpy: one core copying a "
-      "cache-warm 1 MiB block. " +
+      "into a reused buffer; Python Queue(8) of bytes; memcpy: one core copying 1 MiB "
+      "blocks through 64 MiB of sources into 64 MiB of destinations. " +
       items_note(r));
   return r;
 }
