@@ -1,9 +1,15 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "concur/asyncio.hpp"
@@ -88,6 +94,64 @@ TEST(Bridges, CancellingTheAwaiterCancelsAPendingFuture) {
     release = true;
     co_await asyncio::wrap_future(blocker);
   }(pool));
+}
+
+// A process "pool" of the simplest kind: each call runs in a fork()ed child and its int result
+// comes back through a pipe. run_in_executor needs nothing more than submit() -> Future.
+class ForkPerCallExecutor {
+ public:
+  ForkPerCallExecutor() = default;
+  ForkPerCallExecutor(const ForkPerCallExecutor&) = delete;
+  ForkPerCallExecutor& operator=(const ForkPerCallExecutor&) = delete;
+  ~ForkPerCallExecutor() {
+    for (auto& t : collectors_) t.join();
+  }
+  template <class F>
+  cf::Future<int> submit(F fn) {
+    cf::Future<int> fut;
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int v = fn();
+      (void)!::write(fds[1], &v, sizeof v);
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    collectors_.emplace_back([fut, pid, rd = fds[0]]() mutable {
+      int v = 0;
+      const bool got = ::read(rd, &v, sizeof v) == static_cast<ssize_t>(sizeof v);
+      ::close(rd);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      if (got) {
+        fut.set_result(v);
+      } else {
+        fut.set_exception(std::make_exception_ptr(std::runtime_error("the child died")));
+      }
+    });
+    return fut;
+  }
+
+ private:
+  std::vector<std::thread> collectors_;
+};
+
+TEST(Bridges, RunInExecutorTakesAnyPoolWhoseSubmitReturnsAFuture) {
+  ForkPerCallExecutor processes;
+  auto body = [](ForkPerCallExecutor& ex) -> asyncio::Task<std::pair<int, int>> {
+    asyncio::EventLoop& loop = asyncio::get_running_loop();
+    const int pid = co_await loop.run_in_executor(&ex, [] { return static_cast<int>(::getpid()); });
+    const int answer = co_await loop.run_in_executor(&ex, [] { return 6 * 7; });
+    cf::ThreadPoolExecutor* no_pool = nullptr;  // a null pool: the loop's default executor
+    const int three = co_await loop.run_in_executor(no_pool, [] { return 3; });
+    EXPECT_EQ(three, 3);
+    co_return std::make_pair(pid, answer);
+  };
+  const auto [pid, answer] = asyncio::run(body(processes));
+  EXPECT_GT(pid, 0);
+  EXPECT_NE(pid, static_cast<int>(::getpid()));  // it ran in another process
+  EXPECT_EQ(answer, 42);
 }
 
 TEST(Bridges, RunCoroutineThreadsafe) {

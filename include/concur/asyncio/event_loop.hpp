@@ -202,9 +202,14 @@ class EventLoop {
   /// RuntimeError. asyncio::run does this; RuntimeError while the loop runs.
   void shutdown_default_executor();
   /// Python's loop.run_in_executor(executor, fn, *args): co_await it for fn's result.
-  /// nullptr: the default executor. Defined in <concur/asyncio/bridges.hpp>.
+  /// `executor`: any pool whose submit(fn, args...) returns a futures::Future<R> (every
+  /// futures::Executor; a process pool); nullptr: the default executor. Defined in
+  /// <concur/asyncio/bridges.hpp>.
+  ///   int n = co_await loop.run_in_executor(&pool, count_words, text);
+  template <class Pool, class F, class... Args>
+  auto run_in_executor(Pool* executor, F&& fn, Args&&... args);
   template <class F, class... Args>
-  auto run_in_executor(futures::Executor* executor, F&& fn, Args&&... args);
+  auto run_in_executor(std::nullptr_t /*default*/, F&& fn, Args&&... args);
 
   /// How many tasks of this loop are not done yet (Python: len(asyncio.all_tasks(loop))).
   [[nodiscard]] std::size_t pending_tasks() const noexcept { return task_count_; }
