@@ -187,9 +187,11 @@ void EventLoop::close() {
   while (!ready_.empty()) {
     const detail::ReadyItem r = ready_.pop();
     if (r.fn == &run_handle) delete static_cast<std::shared_ptr<detail::HandleState>*>(r.arg);
+    if (r.fn == &detail::run_fd_callback) detail::discard_fd_callback(r.arg);
   }
   for (auto* node : timers_) node->heap_index = static_cast<std::size_t>(-1);
   timers_.clear();
+  drop_fd_callbacks();
   std::vector<std::function<void()>> dropped;
   {
     // Marked closed under the lock: call_soon_threadsafe() (which writes to wake_fd_ with the
@@ -459,6 +461,13 @@ void EventLoop::poll_io(int timeout_ms) {
   }
   // Only wake-ups here (no user code), so no watch can disappear while we walk the batch.
   for (int i = 0; i < n; ++i) {
+    const std::uint64_t tag = events[i].data.u64;
+    if ((tag & 1U) != 0) {  // an add_reader / add_writer registration
+      fd_callbacks_ready(
+          *reinterpret_cast<detail::FdCallbacks*>(tag & ~std::uint64_t{1}),  // NOLINT
+          events[i].events);
+      continue;
+    }
     auto* watch = static_cast<detail::IoWatch*>(events[i].data.ptr);
     if (watch == nullptr) {
       std::uint64_t count = 0;

@@ -401,6 +401,10 @@ std::size_t StreamWriter::get_write_buffer_size() const noexcept {
   return s_->pending();
 }
 
+int StreamWriter::fileno() const noexcept {
+  return s_->closed ? -1 : s_->fd;
+}
+
 std::string StreamWriter::peername() const {
   sockaddr_storage a{};
   socklen_t len = sizeof a;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "concur/detail/async_task.hpp"
@@ -120,6 +121,13 @@ inline IoWatch::Wait IoWatch::writable() noexcept {
 
 struct HandleState;
 struct TimerState;
+struct FdCallbacks;
+struct FdCallbacksDelete {  // FdCallbacks is complete only in fd_callbacks.cpp
+  void operator()(FdCallbacks* entry) const noexcept;
+};
+// Ready-queue entries of add_reader/add_writer callbacks (arg: a reference to the callback).
+void run_fd_callback(void* arg) noexcept;
+void discard_fd_callback(void* arg) noexcept;
 
 }  // namespace detail
 
@@ -211,6 +219,19 @@ class EventLoop {
   template <class F, class... Args>
   auto run_in_executor(std::nullptr_t /*default*/, F&& fn, Args&&... args);
 
+  /// Python's loop.add_reader(fd, callback): calls fn on this loop each iteration in which fd
+  /// is readable (level-triggered, also on error or hang-up) until remove_reader(fd); a second
+  /// add_reader replaces the callback. The caller keeps the fd open while it is watched.
+  /// ValueError for a negative fd, RuntimeError for a stream's fd, OSError when epoll refuses
+  /// it (a regular file: EPERM).
+  ///   loop.add_reader(fd, [&] { on_readable(fd); });
+  void add_reader(int fd, std::function<void()> fn);
+  /// Stops watching fd for reading; false when no reader was registered.
+  bool remove_reader(int fd);
+  /// Python's loop.add_writer / remove_writer: the same for writability.
+  void add_writer(int fd, std::function<void()> fn);
+  bool remove_writer(int fd);
+
   /// How many tasks of this loop are not done yet (Python: len(asyncio.all_tasks(loop))).
   [[nodiscard]] std::size_t pending_tasks() const noexcept { return task_count_; }
   /// Cancels every pending task (what asyncio.run does with leftovers) and runs the loop until
@@ -262,6 +283,10 @@ class EventLoop {
   void poll_io(int timeout_ms);
   void run_due_timers();
   void drain_threadsafe();
+  void set_fd_callback(int fd, bool write, std::function<void()> fn);
+  bool clear_fd_callback(int fd, bool write);
+  void fd_callbacks_ready(detail::FdCallbacks& entry, std::uint32_t events);
+  void drop_fd_callbacks() noexcept;
   void heap_up(std::size_t i) noexcept;
   void heap_down(std::size_t i) noexcept;
   void heap_swap(std::size_t a, std::size_t b) noexcept;
@@ -282,6 +307,9 @@ class EventLoop {
   bool sleeping_ = false;  // guarded by threadsafe_mutex_: the loop may block in epoll_wait
   std::function<void(const std::string&)> exception_handler_;
   std::unique_ptr<futures::ThreadPoolExecutor> default_executor_;
+  // add_reader / add_writer registrations by fd (epoll data: the entry's address | 1).
+  std::unordered_map<int, std::unique_ptr<detail::FdCallbacks, detail::FdCallbacksDelete>>
+      fd_callbacks_;
 };
 
 /// The loop running in this thread; RuntimeError("no running event loop") when none.

@@ -75,6 +75,9 @@ class StreamWriter {
   /// "ip:port" (or the socket path) of the peer / of this end.
   [[nodiscard]] std::string peername() const;
   [[nodiscard]] std::string sockname() const;
+  /// The socket's descriptor (Python: get_extra_info('socket').fileno()); -1 once closed.
+  /// The stream owns it: do not close it or watch it with add_reader.
+  [[nodiscard]] int fileno() const noexcept;
 
   // internal
   explicit StreamWriter(std::shared_ptr<detail::StreamState> s) noexcept : s_(std::move(s)) {}
