@@ -25,6 +25,31 @@ struct Record {
   MSGPACK_DEFINE(id, label, values)
 };
 
+// msgpack-cxx 4.1 (Debian 12) packs a double as an integer when it is integral, and its
+// range check lets 2^64 through to a uint64_t conversion, which is undefined (UBSan:
+// float-cast-overflow in msgpack/v1/pack.hpp pack_double). A decoded double is 2^64 when the
+// bytes say so or when they hold an integer near UINT64_MAX. That bug is msgpack's, not the
+// decoder's (docs/multiprocessing.md): such values are not re-encoded here.
+bool unpackable(double d) {
+  return d == 0x1p64;
+}
+template <class T>
+bool has_unpackable_double(const T& /*value*/) {
+  return false;
+}
+bool has_unpackable_double(const Record& r) {
+  for (const double d : r.values) {
+    if (unpackable(d)) return true;
+  }
+  return false;
+}
+bool has_unpackable_double(const std::vector<Record>& rs) {
+  for (const Record& r : rs) {
+    if (has_unpackable_double(r)) return true;
+  }
+  return false;
+}
+
 template <class T>
 void check(std::string_view bytes) {
   T value;
@@ -33,6 +58,7 @@ void check(std::string_view bytes) {
   } catch (const mp::DecodeError&) {
     return;  // rejected cleanly
   }
+  if (has_unpackable_double(value)) return;
   const std::string again = mp::encode(value);
   if (mp::encode(mp::decode<T>(again)) != again) std::abort();  // a round trip must be stable
 }

@@ -58,6 +58,20 @@ void run_handle(void* arg) noexcept {
   }
 }
 
+// A call_later / call_at timer fires (the loop's reference to its state goes with it).
+void fire_timer_callback(detail::TimerNode& node) noexcept {
+  auto& s = static_cast<detail::TimerState&>(node);
+  const std::shared_ptr<detail::TimerState> keep = std::move(s.keep);
+  if (s.cancelled || !s.fn) return;
+  auto fn = std::move(s.fn);
+  s.fn = nullptr;
+  try {
+    fn();
+  } catch (...) {
+    report_callback_error(*s.loop, "timer callback");
+  }
+}
+
 [[noreturn]] void throw_errno(const char* what, int err) {
   throw RuntimeError(std::string(what) + ": " + concur::detail::errno_text(err));
 }
@@ -189,8 +203,16 @@ void EventLoop::close() {
     if (r.fn == &run_handle) delete static_cast<std::shared_ptr<detail::HandleState>*>(r.arg);
     if (r.fn == &detail::run_fd_callback) detail::discard_fd_callback(r.arg);
   }
-  for (auto* node : timers_) node->heap_index = static_cast<std::size_t>(-1);
+  // Armed call_later timers: the loop's references to them go (their callbacks never run).
+  std::vector<std::shared_ptr<detail::TimerState>> unfired;
+  for (auto* node : timers_) {
+    node->heap_index = static_cast<std::size_t>(-1);
+    if (node->fire == &fire_timer_callback) {
+      unfired.push_back(std::move(static_cast<detail::TimerState*>(node)->keep));
+    }
+  }
   timers_.clear();
+  unfired.clear();
   drop_fd_callbacks();
   std::vector<std::function<void()>> dropped;
   {
@@ -315,18 +337,7 @@ TimerHandle EventLoop::call_at_ns(std::int64_t when_ns, std::function<void()> fn
   state->loop = this;
   state->fn = std::move(fn);
   state->keep = state;
-  state->fire = [](detail::TimerNode& node) noexcept {
-    auto& s = static_cast<detail::TimerState&>(node);
-    std::shared_ptr<detail::TimerState> keep = std::move(s.keep);
-    if (s.cancelled || !s.fn) return;
-    auto fn = std::move(s.fn);
-    s.fn = nullptr;
-    try {
-      fn();
-    } catch (...) {
-      report_callback_error(*s.loop, "timer callback");
-    }
-  };
+  state->fire = &fire_timer_callback;
   add_timer(*state, when_ns);
   return TimerHandle(state);
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,4 +135,18 @@ TEST(EventLoop, CloseDestroysPendingTasks) {
     EXPECT_EQ(loop.pending_tasks(), 0U);
   }
   EXPECT_EQ(destroyed, 3);
+}
+
+TEST(EventLoop, CloseDropsArmedTimersWithoutRunningThem) {
+  asyncio::EventLoop loop;
+  bool ran = false;
+  auto token = std::make_shared<int>(1);
+  const std::weak_ptr<int> watch = token;
+  (void)loop.call_later(1h, [&ran, token] { ran = true; });
+  (void)loop.call_later(2h, [] {});
+  token.reset();
+  EXPECT_FALSE(watch.expired());  // the armed timer holds its callback
+  loop.close();
+  EXPECT_TRUE(watch.expired());  // closing freed it
+  EXPECT_FALSE(ran);
 }
