@@ -2,10 +2,11 @@
 // run with python3 as a subprocess) and in the C++ peers that were found at build time, side
 // by side; prints a table and writes results.json, results.md and ratios.svg.
 //
-//   concur-bench [--quick] [--out DIR] [--only NAME] [--no-python] [--repeat N]
+//   concur-bench [--quick] [--out DIR] [--only NAME[,NAME...]] [--no-python] [--repeat N]
 //                [--python-dir DIR]
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -54,12 +56,12 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: concur-bench [--quick] [--out DIR] [--only NAME] [--no-python]\n"
+               "usage: concur-bench [--quick] [--out DIR] [--only NAME[,NAME...]] [--no-python]\n"
                "                    [--repeat N] [--python-dir DIR]\n"
                "  --quick           fewer runs, fewer Python increments (under a minute)\n"
                "  --out DIR         where results.json, results.md, ratios.svg go "
                "(default bench-results/)\n"
-               "  --only NAME       one workload: lock_counter, queue_bounded, "
+               "  --only NAME[,..]  only these workloads: lock_counter, queue_bounded, "
                "io_sleep_threads,\n"
                "                    executor_submit, executor_map, executor_latency,\n"
                "                    process_start, pipe_pingpong, cpu_bound, io_sleep_processes,\n"
@@ -157,11 +159,19 @@ int main(int argc, char** argv) {
     }
   }
   opt.repeat = repeat > 0 ? repeat : (opt.quick ? 3 : 5);
-  if (!opt.only.empty()) {
+  // --only a,b,c: those workloads, in the usual order (one process: later ones see what the
+  // earlier ones left behind, as in a full run).
+  std::set<std::string> only;
+  for (std::size_t start = 0; start < opt.only.size();) {
+    const std::size_t comma = std::min(opt.only.find(',', start), opt.only.size());
+    only.insert(opt.only.substr(start, comma - start));
+    start = comma + 1;
+  }
+  for (const std::string& name : only) {
     bool known = false;
-    for (const auto& w : kWorkloads) known = known || w.first == opt.only;
+    for (const auto& w : kWorkloads) known = known || w.first == name;
     if (!known) {
-      std::fprintf(stderr, "concur-bench: unknown workload '%s'\n", opt.only.c_str());
+      std::fprintf(stderr, "concur-bench: unknown workload '%s'\n", name.c_str());
       usage(stderr);
       return 2;
     }
@@ -185,7 +195,7 @@ int main(int argc, char** argv) {
   // Never destroyed: its detached thread may still look at it while the process exits.
   static Watchdog* const watchdog = new Watchdog;
   for (const auto& [name, run] : kWorkloads) {
-    if (!opt.only.empty() && opt.only != name) continue;
+    if (!only.empty() && only.count(name) == 0) continue;
     std::printf("running %s ...\n", name.c_str());
     std::fflush(stdout);
     watchdog->arm(name, opt.quick ? 120 : 600);

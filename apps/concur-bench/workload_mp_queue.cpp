@@ -522,7 +522,7 @@ WorkloadResult run_mpq_large(const Options& opt) {
                    "1 producer process -> 1 consumer process, 1 MiB messages through a queue of "
                    "8; contents checked; rate = messages/s (GB/s in the notes)",
                    "1 MiB messages");
-  const std::int64_t n = opt.quick ? 200 : 2'000;
+  const std::int64_t n = opt.quick ? 1'000 : 2'000;
   std::string error;
   std::vector<Contender> contenders{{"concur", "concur", one_to_one<ConcurLarge>}};
 #if defined(CONCUR_BENCH_HAVE_BOOST_IPC)
@@ -556,7 +556,7 @@ WorkloadResult run_mpq_4x4(const Options& opt) {
       "4 producer + 4 consumer processes, 64-byte messages through one queue of "
       "1024, a sentinel per consumer; each message must arrive once; rate = messages/s",
       "messages");
-  const std::int64_t n = opt.quick ? 200'000 : 2'000'000;
+  const std::int64_t n = opt.quick ? 1'000'000 : 2'000'000;
   std::string error;
   const std::vector<Impl> impls = measure_interleaved(
       {{"concur", "concur", fan_in_out}, {"concur 1->1", "concur", one_to_one<ConcurSmall>}}, n,
