@@ -28,6 +28,15 @@ bool is_free(std::uint32_t word) noexcept {
   return (word & FUTEX_TID_MASK) == 0;
 }
 
+// Takes a free word (no id: released, or FUTEX_OWNER_DIED) for tid. A thread that slept on
+// the word marks it FUTEX_WAITERS (others may sleep on it too); otherwise the mark is kept.
+bool take_if_free(std::atomic<std::uint32_t>& word, std::uint32_t tid, bool slept) noexcept {
+  std::uint32_t v = word.load(std::memory_order_relaxed);
+  return is_free(v) &&
+         word.compare_exchange_strong(v, tid | (slept ? FUTEX_WAITERS : (v & FUTEX_WAITERS)),
+                                      std::memory_order_acquire, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 RobustThread& robust_thread_init() {
@@ -57,33 +66,18 @@ RobustThread& robust_thread_init() {
 bool RingLock::lock_slow(RobustThread& t, bool block, const Deadline& deadline) noexcept {
   // A word whose owner died (FUTEX_OWNER_DIED, id cleared) is free: take it, keeping
   // FUTEX_WAITERS for the others asleep on it.
-  std::uint32_t v = word_.load(std::memory_order_relaxed);
   if (!block) {
-    if (is_free(v) &&
-        word_.compare_exchange_strong(v, t.tid | (v & FUTEX_WAITERS), std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-      return true;
-    }
+    if (take_if_free(word_, t.tid, false)) return true;
     unpend(t);
     return false;
   }
   // A holder in another process usually lets go within a microsecond: spin first.
-  for (std::uint32_t i = 0, limit = spin_limit(); i < limit; ++i) {
-    v = word_.load(std::memory_order_relaxed);
-    if (is_free(v)) {
-      if (word_.compare_exchange_weak(v, t.tid | (v & FUTEX_WAITERS), std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        return true;
-      }
-      continue;
-    }
-    cpu_relax();
-  }
+  if (spin_until([&] { return take_if_free(word_, t.tid, false); })) return true;
   // Then sleep with FUTEX_WAITERS set, so that unlock() (or the kernel, when the holder
   // dies) wakes one sleeper. A thread that slept takes the lock with FUTEX_WAITERS still set:
   // others may sleep on it too.
   for (;;) {
-    v = word_.load(std::memory_order_relaxed);
+    std::uint32_t v = word_.load(std::memory_order_relaxed);
     if (is_free(v)) {
       if (word_.compare_exchange_strong(v, t.tid | FUTEX_WAITERS, std::memory_order_acquire,
                                         std::memory_order_relaxed)) {
@@ -99,12 +93,7 @@ bool RingLock::lock_slow(RobustThread& t, bool block, const Deadline& deadline) 
       v |= FUTEX_WAITERS;
     }
     if (!futex_wait(word_, v, deadline, Scope::shared)) {
-      v = word_.load(std::memory_order_relaxed);
-      if (is_free(v) &&
-          word_.compare_exchange_strong(v, t.tid | FUTEX_WAITERS, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-        return true;
-      }
+      if (take_if_free(word_, t.tid, true)) return true;
       unpend(t);
       return false;
     }

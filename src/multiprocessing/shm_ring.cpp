@@ -153,33 +153,35 @@ inline bool ShmRing::has_room(std::uint64_t tail, std::uint64_t head, std::size_
   return !new_message || maxsize_ == 0 || count_of(tail) - count_of(head) < maxsize_;
 }
 
+inline bool ShmRing::room_behind(std::uint64_t tail, std::size_t bytes, bool new_message) noexcept {
+  if (has_room(tail, producer_head_.load(std::memory_order_relaxed), bytes, new_message)) {
+    return true;
+  }
+  // Our copy of head is stale only here: read the consumers' line when it says full.
+  const std::uint64_t head = head_.load(std::memory_order_acquire);
+  producer_head_.store(head, std::memory_order_relaxed);
+  return has_room(tail, head, bytes, new_message);
+}
+
 ShmRing::Room ShmRing::wait_room(std::size_t bytes, bool new_message, bool block,
                                  const Deadline& deadline) {
   const std::uint64_t tail = tail_.load(std::memory_order_relaxed);  // ours: lock held
-  if (has_room(tail, producer_head_.load(std::memory_order_relaxed), bytes, new_message)) {
-    return Room::ok;
-  }
   const OpStatus s = block_on(
       room_ready_, block, deadline,
-      [&] {
-        const std::uint64_t head = head_.load(std::memory_order_acquire);
-        producer_head_.store(head, std::memory_order_relaxed);
-        return has_room(tail, head, bytes, new_message) ? OpStatus::ok : OpStatus::would_block;
-      },
+      [&] { return room_behind(tail, bytes, new_message) ? OpStatus::ok : OpStatus::would_block; },
       [&] { return has_room(tail, head_.load(std::memory_order_relaxed), bytes, new_message); });
   if (s == OpStatus::ok) return Room::ok;
   return block ? Room::timed_out : Room::full;
 }
 
-void ShmRing::publish_part(const std::byte* data, std::uint32_t length, std::uint32_t flags,
-                           std::uint64_t total) noexcept {
-  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+inline void ShmRing::publish_record(const std::byte* data, std::uint32_t length,
+                                    std::uint32_t flags, std::uint64_t total,
+                                    std::memory_order order) noexcept {
+  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);  // ours: lock held
   write_record(pos_of(tail), Header{length, flags, total}, data);
   step(RingStep::producer_wrote);
   const auto pos = static_cast<std::uint32_t>(pos_of(tail) + record_bytes(length));
-  // seq_cst: put_in_parts() notifies the consumer of each part while it keeps the lock.
-  tail_.store(pack(pos, count_of(tail) + ((flags & kFirst) != 0 ? 1 : 0)),
-              std::memory_order_seq_cst);
+  tail_.store(pack(pos, count_of(tail) + ((flags & kFirst) != 0 ? 1 : 0)), order);
 }
 
 // One attempt at a one-record message: false (would_block) when the lock stayed busy until
@@ -188,21 +190,11 @@ inline OpStatus ShmRing::try_put_record(const std::byte* data, std::uint32_t len
                                         const Deadline& lock_deadline) {
   if (!producer_lock_.lock(true, lock_deadline)) return OpStatus::would_block;
   step(RingStep::producer_locked);
-  const std::size_t need = record_bytes(length);
-  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);  // ours: lock held
-  if (!has_room(tail, producer_head_.load(std::memory_order_relaxed), need, true)) {
-    // Our copy of head is stale only here: read the consumers' line when it says full.
-    const std::uint64_t head = head_.load(std::memory_order_acquire);
-    producer_head_.store(head, std::memory_order_relaxed);
-    if (!has_room(tail, head, need, true)) {
-      producer_lock_.unlock();
-      return OpStatus::would_block;
-    }
+  if (!room_behind(tail_.load(std::memory_order_relaxed), record_bytes(length), true)) {
+    producer_lock_.unlock();
+    return OpStatus::would_block;
   }
-  write_record(pos_of(tail), Header{length, kFirst | kLast, length}, data);
-  step(RingStep::producer_wrote);
-  tail_.store(pack(static_cast<std::uint32_t>(pos_of(tail) + need), count_of(tail) + 1),
-              std::memory_order_release);
+  publish_record(data, length, kFirst | kLast, length, std::memory_order_release);
   step(RingStep::producer_published);
   producer_lock_.unlock();  // its seq_cst exchange orders the store above before notify()
   return OpStatus::ok;
@@ -242,7 +234,9 @@ bool ShmRing::put_in_parts(const std::byte* data, std::size_t size, bool block,
     const std::size_t part = std::min(chunk, size - off);
     if (wait_room(record_bytes(part), first, block, deadline) != Room::ok) return false;
     const std::uint32_t flags = (first ? kFirst : 0) | (off + part == size ? kLast : 0);
-    publish_part(data + off, static_cast<std::uint32_t>(part), flags, size);
+    // seq_cst: each part is notified while the producer lock is still held.
+    publish_record(data + off, static_cast<std::uint32_t>(part), flags, size,
+                   std::memory_order_seq_cst);
     data_ready_.notify_all();  // the one reading this message may be among several waiters
     if ((flags & kLast) == 0) step(RingStep::part_published);
     off += part;

@@ -16,6 +16,7 @@
 #include "concur/detail/shared_object.hpp"
 #include "concur/multiprocessing/errors.hpp"
 #include "support/mp_test_util.hpp"
+#include "support/test_helpers.hpp"
 
 using concur::detail::Deadline;
 using concur::detail::RingLock;
@@ -36,13 +37,8 @@ struct Shared {
   std::uint64_t counter = 0;  // guarded by lock
 };
 
-bool wait_flag(const std::atomic<int>& flag, std::chrono::seconds limit = 20s) {
-  const auto end = Clock::now() + limit;
-  while (flag.load() == 0) {
-    if (Clock::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+bool wait_flag(const std::atomic<int>& flag) {
+  return concur_test::eventually([&] { return flag.load() != 0; }, 20s);
 }
 
 // In a child: takes the lock, says so, and waits to be killed.

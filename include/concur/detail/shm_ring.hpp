@@ -113,8 +113,11 @@ class ShmRing {
                                      bool new_message) const noexcept;
   inline OpStatus try_put_record(const std::byte* data, std::uint32_t length,
                                  const Deadline& lock_deadline);
-  void publish_part(const std::byte* data, std::uint32_t length, std::uint32_t flags,
-                    std::uint64_t total) noexcept;
+  // Room for `bytes` behind tail: our copy of head first, the consumers' line when it says no.
+  inline bool room_behind(std::uint64_t tail, std::size_t bytes, bool new_message) noexcept;
+  // Writes one record behind tail and publishes it with `order`.
+  inline void publish_record(const std::byte* data, std::uint32_t length, std::uint32_t flags,
+                             std::uint64_t total, std::memory_order order) noexcept;
   bool put_in_parts(const std::byte* data, std::size_t size, bool block, const Deadline& deadline);
 
   // Consumer side (consumer lock held, except has_data()).
