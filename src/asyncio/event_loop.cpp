@@ -34,14 +34,16 @@ struct TimerState : TimerNode {
 
 }  // namespace detail
 
-namespace {
-
-thread_local EventLoop* tl_running_loop = nullptr;
-
-void report_callback_error(const EventLoop& loop, const char* what) {
+void detail::report_callback_error(const EventLoop& loop, const char* what) {
   const std::string text = concur::detail::to_string(concur::detail::describe_current_exception());
   loop.call_exception_handler(std::string("Exception in ") + what + ": " + text);
 }
+
+namespace {
+
+using detail::report_callback_error;
+
+thread_local EventLoop* tl_running_loop = nullptr;
 
 // A call_soon callback in the ready queue; arg is a heap-held reference to its state.
 void run_handle(void* arg) noexcept {

@@ -12,7 +12,6 @@
 #include "concur/asyncio/errors.hpp"
 #include "concur/asyncio/event_loop.hpp"
 #include "concur/detail/errno_text.hpp"
-#include "concur/detail/exception_text.hpp"
 #include "concur/errors.hpp"
 
 namespace concur::asyncio {
@@ -27,7 +26,6 @@ struct FdCallback {
 };
 
 struct FdCallbacks {
-  int fd = -1;
   std::shared_ptr<FdCallback> reader;
   std::shared_ptr<FdCallback> writer;
   bool queued_read = false;  // a run is in the ready queue: do not queue another
@@ -52,13 +50,10 @@ void run_fd_callback(void* arg) noexcept {
   const std::unique_ptr<QueuedRun> run(static_cast<QueuedRun*>(arg));
   if (run->callback->removed) return;
   (run->write ? run->entry->queued_write : run->entry->queued_read) = false;
-  const std::shared_ptr<FdCallback> keep = run->callback;  // the callback may remove itself
   try {
-    keep->fn();
+    run->callback->fn();  // `run` keeps it alive should it remove itself
   } catch (...) {
-    const std::string text =
-        concur::detail::to_string(concur::detail::describe_current_exception());
-    get_running_loop().call_exception_handler("Exception in fd callback: " + text);
+    report_callback_error(get_running_loop(), "fd callback");
   }
 }
 
@@ -74,8 +69,12 @@ void discard_fd_callback(void* arg) noexcept {
 
 namespace {
 
-void* tag_of(detail::FdCallbacks& entry) noexcept {
-  return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&entry) | 1U);  // NOLINT
+// The entry's registration: its events, and its address tagged with bit 0 (see poll_io).
+epoll_event event_of(detail::FdCallbacks& entry) noexcept {
+  epoll_event ev{};
+  ev.events = entry.epoll_events();
+  ev.data.ptr = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&entry) | 1U);  // NOLINT
+  return ev;
 }
 
 }  // namespace
@@ -108,7 +107,6 @@ void EventLoop::set_fd_callback(int fd, bool write, std::function<void()> fn) {
   detail::FdCallbacks* entry = nullptr;
   if (is_new) {
     created.reset(new detail::FdCallbacks());  // NOLINT(cppcoreguidelines-owning-memory)
-    created->fd = fd;
     entry = created.get();
   } else {
     entry = it->second.get();
@@ -116,9 +114,7 @@ void EventLoop::set_fd_callback(int fd, bool write, std::function<void()> fn) {
   std::shared_ptr<detail::FdCallback>& slot = write ? entry->writer : entry->reader;
   const std::shared_ptr<detail::FdCallback> previous = slot;
   slot = callback;
-  epoll_event ev{};
-  ev.events = entry->epoll_events();
-  ev.data.ptr = tag_of(*entry);
+  epoll_event ev = event_of(*entry);
   int rc = epoll_ctl(epoll_fd_, is_new ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
   if (rc != 0 && !is_new && errno == ENOENT) {
     // The fd was closed while watched (epoll forgot it) and its number reused: start over.
@@ -155,9 +151,7 @@ bool EventLoop::clear_fd_callback(int fd, bool write) {
     (void)epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     fd_callbacks_.erase(it);
   } else {
-    epoll_event ev{};
-    ev.events = entry.epoll_events();
-    ev.data.ptr = tag_of(entry);
+    epoll_event ev = event_of(entry);
     (void)epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
   }
   return true;

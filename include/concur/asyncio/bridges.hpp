@@ -107,15 +107,15 @@ detail::FutureAwaiter<T> wrap_future(futures::Future<T> f) {
 /// Runs fn(args...) on executor (a null one: the loop's default executor) and awaits it.
 template <class Pool, class F, class... Args>
 auto EventLoop::run_in_executor(Pool* executor, F&& fn, Args&&... args) {
-  if (executor == nullptr) {
-    return wrap_future(default_executor().submit(std::forward<F>(fn), std::forward<Args>(args)...));
+  if (executor != nullptr) {
+    return wrap_future(executor->submit(std::forward<F>(fn), std::forward<Args>(args)...));
   }
-  return wrap_future(executor->submit(std::forward<F>(fn), std::forward<Args>(args)...));
+  return run_in_executor(&default_executor(), std::forward<F>(fn), std::forward<Args>(args)...);
 }
 
 template <class F, class... Args>
 auto EventLoop::run_in_executor(std::nullptr_t /*default*/, F&& fn, Args&&... args) {
-  return wrap_future(default_executor().submit(std::forward<F>(fn), std::forward<Args>(args)...));
+  return run_in_executor(&default_executor(), std::forward<F>(fn), std::forward<Args>(args)...);
 }
 
 /// Python's asyncio.to_thread: runs blocking fn(args...) on the default executor.

@@ -125,6 +125,8 @@ struct FdCallbacks;
 struct FdCallbacksDelete {  // FdCallbacks is complete only in fd_callbacks.cpp
   void operator()(FdCallbacks* entry) const noexcept;
 };
+// Inside a catch block: reports "Exception in <what>: ..." to loop's exception handler.
+void report_callback_error(const EventLoop& loop, const char* what);
 // Ready-queue entries of add_reader/add_writer callbacks (arg: a reference to the callback).
 void run_fd_callback(void* arg) noexcept;
 void discard_fd_callback(void* arg) noexcept;
