@@ -27,4 +27,10 @@ class BrokenThreadPool : public BrokenExecutor {
   using BrokenExecutor::BrokenExecutor;
 };
 
+/// A ProcessPoolExecutor worker died, or its initializer failed (Python: BrokenProcessPool).
+class BrokenProcessPool : public BrokenExecutor {
+ public:
+  using BrokenExecutor::BrokenExecutor;
+};
+
 }  // namespace concur::futures

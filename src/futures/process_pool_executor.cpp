@@ -1,0 +1,519 @@
+// ProcessPoolExecutor follows CPython's Lib/concurrent/futures/process.py in what it promises
+// (a manager thread, workers started together for fork, BrokenProcessPool when one dies) but
+// not in its plumbing: each worker has its own socket, the manager hands a call to a worker
+// only when that worker is idle (so queued calls stay cancellable), and a worker's death shows
+// as its socket's EOF or its pidfd becoming readable.
+//
+// Worker -> pool messages: one status byte, then
+//   'R' the codec-encoded result,  'E' encode(tuple{type, message}) of an exception,
+//   'I' encode(tuple{type, message}) of an initializer failure (the worker then exits).
+// Pool -> worker: encode(tuple{function name, encoded arguments}); EOF asks it to exit.
+#include "concur/futures/process_pool_executor.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "concur/detail/errno_text.hpp"
+#include "concur/detail/exception_text.hpp"
+#include "concur/errors.hpp"
+#include "concur/multiprocessing/connection.hpp"
+#include "concur/multiprocessing/errors.hpp"
+#include "concur/multiprocessing/process.hpp"
+
+namespace concur::futures {
+namespace detail_pool {
+
+namespace {
+
+constexpr char kResult = 'R';
+constexpr char kError = 'E';
+constexpr char kInitFailed = 'I';
+
+using WireCall = std::tuple<std::string, std::string>;   // function name, encoded arguments
+using WireError = std::tuple<std::string, std::string>;  // exception type, message
+
+std::atomic<void (*)(PoolStep, int)> g_step_hook{nullptr};
+
+void step(PoolStep s, int fd) {
+  if (auto* hook = g_step_hook.load(std::memory_order_relaxed)) hook(s, fd);
+}
+
+[[noreturn]] void throw_errno(const std::string& what, int err) {
+  throw mp::OSError(what + ": " + concur::detail::errno_text(err));
+}
+
+// The exception a worker reported, as the same type when it is a standard or concur error.
+std::exception_ptr rebuild_exception(const std::string& type, const std::string& message) {
+  using std::make_exception_ptr;
+  if (type == "std::runtime_error") return make_exception_ptr(std::runtime_error(message));
+  if (type == "std::logic_error") return make_exception_ptr(std::logic_error(message));
+  if (type == "std::invalid_argument") return make_exception_ptr(std::invalid_argument(message));
+  if (type == "std::out_of_range") return make_exception_ptr(std::out_of_range(message));
+  if (type == "std::domain_error") return make_exception_ptr(std::domain_error(message));
+  if (type == "std::length_error") return make_exception_ptr(std::length_error(message));
+  if (type == "std::range_error") return make_exception_ptr(std::range_error(message));
+  if (type == "std::overflow_error") return make_exception_ptr(std::overflow_error(message));
+  if (type == "std::underflow_error") return make_exception_ptr(std::underflow_error(message));
+  if (type == "concur::Error") return make_exception_ptr(Error(message));
+  if (type == "concur::ValueError") return make_exception_ptr(ValueError(message));
+  if (type == "concur::RuntimeError") return make_exception_ptr(RuntimeError(message));
+  if (type == "concur::TimeoutError") return make_exception_ptr(TimeoutError(message));
+  if (type == "concur::mp::DecodeError") return make_exception_ptr(mp::DecodeError(message));
+  return make_exception_ptr(mp::RemoteError(type, message));
+}
+
+std::string error_message(char status) {
+  const concur::detail::ExceptionText text = concur::detail::describe_current_exception();
+  std::string out(1, status);
+  out += mp::encode(WireError(text.type, text.message));
+  return out;
+}
+
+}  // namespace
+
+void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept {
+  g_step_hook.store(hook, std::memory_order_relaxed);
+}
+
+struct Worker {
+  std::unique_ptr<mp::Process> process;
+  mp::Connection conn;              // the pool's end of the worker's socket
+  std::optional<PoolCall> running;  // manager thread only
+};
+
+struct PoolState {
+  std::size_t max_workers = 0;
+  std::function<void()> initializer;
+  pid_t owner = ::getpid();  // a forked worker must not act on its copy of the pool
+  int wake_fd = -1;          // eventfd: submit() and shutdown() wake the manager
+
+  std::mutex mutex;
+  std::deque<PoolCall> pending;  // guarded by mutex
+  bool shutdown = false;         // guarded by mutex
+  bool broken = false;           // guarded by mutex
+  std::string broken_reason;     // guarded by mutex
+  std::vector<pid_t> pids;       // guarded by mutex
+
+  std::mutex start_mutex;       // held while the workers and the manager start, and to join it
+  bool started = false;         // guarded by start_mutex
+  std::thread manager;          // guarded by start_mutex
+  std::vector<Worker> workers;  // written before the manager starts, then its own
+  std::vector<mp::Connection> child_ends;  // the workers' ends of their sockets, until forked
+
+  PoolState() {
+    wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd < 0) throw_errno("ProcessPoolExecutor: eventfd", errno);
+  }
+  PoolState(const PoolState&) = delete;
+  PoolState& operator=(const PoolState&) = delete;
+  ~PoolState() { ::close(wake_fd); }
+
+  void wake() const noexcept {
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof one);
+  }
+
+  // ------------------------------------------------------------ in the worker process
+  void worker_main(std::size_t me, pid_t parent) {
+    // Keep only this worker's end of its own socket. The pool's ends (of every worker's
+    // socket) must close when the pool closes them, or the workers never see EOF.
+    for (Worker& w : workers) w.conn.close();
+    ::close(wake_fd);
+    wake_fd = -1;
+    mp::Connection& conn = child_ends[me];
+    for (std::size_t i = 0; i < child_ends.size(); ++i) {
+      if (i != me) child_ends[i].close();
+    }
+    if (initializer) {
+      try {
+        initializer();
+      } catch (...) {
+        try {
+          conn.send_bytes(error_message(kInitFailed));
+        } catch (...) {  // NOLINT(bugprone-empty-catch): the pool is gone or sees our exit
+        }
+        return;
+      }
+    }
+    step(PoolStep::worker_started, conn.fileno());
+    for (;;) {
+      // Wake up now and then to notice a parent that died while something else (a
+      // grandchild) still holds its end of the socket open.
+      while (!conn.poll(Timeout(std::chrono::seconds(1)))) {
+        if (::getppid() != parent) return;
+      }
+      std::string message;
+      try {
+        message = conn.recv_bytes();
+      } catch (const mp::EOFError&) {
+        return;  // the pool asks us to exit
+      }
+      step(PoolStep::call_received, conn.fileno());
+      std::string reply;
+      try {
+        auto [name, args] = mp::decode<WireCall>(message);
+        message = {};
+        reply.push_back(kResult);
+        reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
+      } catch (...) {
+        reply = error_message(kError);
+      }
+      step(PoolStep::call_returned, conn.fileno());
+      try {
+        conn.send_bytes(reply);
+      } catch (const mp::OSError&) {
+        return;  // the pool is gone
+      }
+      step(PoolStep::result_sent, conn.fileno());
+    }
+  }
+
+  // ------------------------------------------------------------ in the pool's process
+  // Forks every worker, then the manager thread (start_mutex held).
+  void start_locked() {
+    started = true;
+    try {
+      for (std::size_t i = 0; i < max_workers; ++i) {
+        int sv[2] = {-1, -1};
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+          throw_errno("ProcessPoolExecutor: socketpair", errno);
+        }
+        workers.push_back(Worker{nullptr, mp::Connection(sv[0], true, true), std::nullopt});
+        child_ends.emplace_back(sv[1], true, true);
+      }
+      const pid_t parent = ::getpid();
+      for (std::size_t i = 0; i < max_workers; ++i) {
+        mp::ProcessOptions options;
+        options.name = "ProcessPoolExecutor-worker-" + std::to_string(i);
+        options.start_method = "fork";
+        options.daemon = false;  // workers may start processes of their own (Python 3.9+)
+        workers[i].process = std::make_unique<mp::Process>(
+            std::move(options), [this, i, parent] { worker_main(i, parent); });
+        workers[i].process->start();
+        child_ends[i].close();
+        std::lock_guard g(mutex);
+        pids.push_back(*workers[i].process->pid());
+      }
+      child_ends.clear();
+      manager = std::thread([this] { manage(); });
+    } catch (...) {
+      const std::string reason =
+          "could not start the process pool: " +
+          concur::detail::to_string(concur::detail::describe_current_exception());
+      child_ends.clear();
+      break_pool(reason);
+      stop_workers(true);
+      throw;
+    }
+  }
+
+  void manage() {
+    std::vector<pollfd> fds;
+    bool stopping = false;
+    while (!stopping) {
+      dispatch();
+      {
+        std::lock_guard g(mutex);
+        if (broken) break;
+        if (shutdown && pending.empty() && all_idle()) break;
+      }
+      fds.clear();
+      fds.push_back(pollfd{wake_fd, POLLIN, 0});
+      for (Worker& w : workers) {
+        fds.push_back(pollfd{w.conn.fileno(), POLLIN, 0});
+        fds.push_back(pollfd{w.process->sentinel(), POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        break_pool("the pool's manager failed: poll: " + concur::detail::errno_text(errno));
+        break;
+      }
+      if (fds[0].revents != 0) {
+        std::uint64_t count = 0;
+        (void)!::read(wake_fd, &count, sizeof count);
+      }
+      for (std::size_t i = 0; i < workers.size() && !stopping; ++i) {
+        if (fds[1 + 2 * i].revents != 0) {
+          stopping = !receive(i);
+        } else if (fds[2 + 2 * i].revents != 0) {
+          worker_died(i);
+          stopping = true;
+        }
+      }
+    }
+    bool terminate = false;
+    {
+      std::lock_guard g(mutex);
+      terminate = broken;
+    }
+    stop_workers(terminate);
+  }
+
+  [[nodiscard]] bool all_idle() const {
+    for (const Worker& w : workers) {
+      if (w.running) return false;
+    }
+    return true;
+  }
+
+  // Hands queued calls to idle workers (manager thread).
+  void dispatch() {
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      Worker& w = workers[i];
+      while (!w.running) {
+        PoolCall call;
+        {
+          std::lock_guard g(mutex);
+          if (pending.empty() || broken) return;
+          call = std::move(pending.front());
+          pending.pop_front();
+        }
+        if (!call.future->set_running_or_notify_cancel()) continue;  // cancelled while queued
+        const std::string wire =
+            mp::encode(WireCall(std::move(call.call.name), std::move(call.call.args)));
+        w.running = std::move(call);
+        try {
+          w.conn.send_bytes(wire);
+        } catch (const mp::OSError&) {
+          worker_died(i);
+          return;
+        }
+      }
+    }
+  }
+
+  // Reads one message from worker i; false when the pool broke.
+  bool receive(std::size_t i) {
+    std::string message;
+    try {
+      message = workers[i].conn.recv_bytes();
+    } catch (const Error&) {  // EOFError, or OSError for a torn frame: the worker died
+      worker_died(i);
+      return false;
+    }
+    return handle(i, message);
+  }
+
+  // Acts on one message from worker i; false when the pool broke.
+  bool handle(std::size_t i, const std::string& message) {
+    Worker& w = workers[i];
+    const char status = message.empty() ? '\0' : message[0];
+    const std::string_view body = std::string_view(message).substr(message.empty() ? 0 : 1);
+    if (status == kInitFailed) {
+      std::string what = "initializer failed";
+      try {
+        const auto [type, text] = mp::decode<WireError>(body);
+        what = type + ": " + text;
+      } catch (const mp::DecodeError&) {  // NOLINT(bugprone-empty-catch): keep the generic text
+      }
+      break_pool("A process in the initializer failed, the process pool is not usable anymore (" +
+                 what + ")");
+      return false;
+    }
+    if (!w.running || (status != kResult && status != kError)) {
+      break_pool("a worker process sent a message the pool did not expect (status byte " +
+                 std::to_string(static_cast<unsigned char>(status)) + ")");
+      return false;
+    }
+    PoolCall call = std::move(*w.running);
+    w.running.reset();
+    try {
+      if (status == kResult) {
+        call.complete(*call.future, body);
+      } else {
+        const auto [type, text] = mp::decode<WireError>(body);
+        call.future->set_exception_erased(rebuild_exception(type, text));
+      }
+    } catch (...) {  // a result that does not decode fails its own future only
+      call.future->set_exception_erased(std::current_exception());
+    }
+    return true;
+  }
+
+  void worker_died(std::size_t i) {
+    Worker& w = workers[i];
+    // What it said before dying comes first: an initializer failure explains its exit.
+    try {
+      while (w.conn.poll() && handle(i, w.conn.recv_bytes())) {
+      }
+    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): EOF or a torn frame, as expected
+    }
+    std::string how;
+    if (w.process->join(Timeout(std::chrono::seconds(1)))) {
+      const int code = *w.process->exitcode();
+      how = code < 0 ? "killed by signal " + std::to_string(-code)
+                     : "exit code " + std::to_string(code);
+    } else {
+      how = "its socket closed";
+    }
+    break_pool(
+        "A process in the process pool was terminated abruptly while the future was running or "
+        "pending (worker pid " +
+        std::to_string(*w.process->pid()) + ", " + how + ")");
+  }
+
+  // Marks the pool broken and fails every running and queued call.
+  void break_pool(const std::string& reason) {
+    std::deque<PoolCall> queued;
+    {
+      std::lock_guard g(mutex);
+      if (!broken) {
+        broken = true;
+        broken_reason = reason;
+      }
+      queued.swap(pending);
+    }
+    const auto error = std::make_exception_ptr(BrokenProcessPool(reason));
+    for (Worker& w : workers) {
+      if (!w.running) continue;
+      const PoolCall call = std::move(*w.running);
+      w.running.reset();
+      call.future->set_exception_erased(error);
+    }
+    for (PoolCall& call : queued) {
+      if (call.future->set_running_or_notify_cancel()) call.future->set_exception_erased(error);
+    }
+  }
+
+  // Ends every worker: an EOF asks an idle one to exit; a broken pool terminates them.
+  void stop_workers(bool terminate) {
+    for (Worker& w : workers) w.conn.close();
+    for (Worker& w : workers) {
+      if (!w.process) continue;
+      if (terminate) w.process->terminate();
+      if (!w.process->join(Timeout(std::chrono::seconds(terminate ? 1 : 10)))) {
+        w.process->kill();
+        w.process->join();
+      }
+    }
+    std::lock_guard g(mutex);
+    pids.clear();
+  }
+};
+
+namespace {
+
+// Pools still alive at exit are shut down (waiting for their calls) before concur's exit
+// hook joins the workers, as Python's _python_exit does.
+std::mutex g_live_mutex;
+std::vector<std::weak_ptr<PoolState>> g_live;  // guarded by g_live_mutex
+
+void shut_down_live_pools();
+
+void remember(const std::shared_ptr<PoolState>& state) {
+  static const bool registered = [] {
+    std::atexit(shut_down_live_pools);
+    return true;
+  }();
+  (void)registered;
+  std::lock_guard g(g_live_mutex);
+  std::erase_if(g_live, [](const std::weak_ptr<PoolState>& w) { return w.expired(); });
+  g_live.push_back(state);
+}
+
+}  // namespace
+
+void request_shutdown(PoolState& s, bool cancel_futures) {
+  std::deque<PoolCall> cancelled;
+  {
+    std::lock_guard g(s.mutex);
+    s.shutdown = true;
+    if (cancel_futures) cancelled.swap(s.pending);
+  }
+  for (PoolCall& call : cancelled) call.future->cancel();
+  s.wake();
+}
+
+void join_manager(PoolState& s) {
+  std::lock_guard g(s.start_mutex);
+  if (!s.manager.joinable()) return;
+  if (s.manager.get_id() == std::this_thread::get_id()) {
+    s.manager.detach();  // shutdown from a done callback: the manager ends by itself
+    return;
+  }
+  s.manager.join();
+}
+
+namespace {
+void shut_down_live_pools() {
+  std::vector<std::shared_ptr<PoolState>> live;
+  {
+    std::lock_guard g(g_live_mutex);
+    for (auto& w : g_live) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) {
+    if (s->owner != ::getpid()) continue;  // std::exit() inside a worker
+    request_shutdown(*s, false);
+    join_manager(*s);
+  }
+}
+}  // namespace
+
+}  // namespace detail_pool
+
+namespace {
+std::size_t default_process_workers() {
+  return static_cast<std::size_t>(std::max(1, mp::cpu_count()));
+}
+}  // namespace
+
+ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
+                                         std::function<void()> initializer)
+    : max_workers_(max_workers.value_or(default_process_workers())),
+      state_(std::make_shared<detail_pool::PoolState>()) {
+  if (max_workers_ == 0) throw ValueError("max_workers must be greater than 0");
+  state_->max_workers = max_workers_;
+  state_->initializer = std::move(initializer);
+}
+
+ProcessPoolExecutor::~ProcessPoolExecutor() {
+  try {
+    shutdown(true);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+  }
+}
+
+void ProcessPoolExecutor::enqueue(detail_pool::PoolCall call) {
+  detail_pool::PoolState& s = *state_;
+  {
+    std::lock_guard g(s.mutex);
+    if (s.broken) throw BrokenProcessPool(s.broken_reason);
+    if (s.shutdown) throw RuntimeError("cannot schedule new futures after shutdown");
+    s.pending.push_back(std::move(call));
+  }
+  {
+    std::lock_guard g(s.start_mutex);
+    if (!s.started) {
+      s.start_locked();
+      detail_pool::remember(state_);
+    }
+  }
+  s.wake();
+}
+
+void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+  detail_pool::request_shutdown(*state_, cancel_futures);
+  if (wait) detail_pool::join_manager(*state_);
+}
+
+std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {
+  std::lock_guard g(state_->mutex);
+  return state_->pids;
+}
+
+}  // namespace concur::futures
