@@ -13,23 +13,30 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "concur/detail/deadline.hpp"
 #include "concur/detail/errno_text.hpp"
 #include "concur/detail/exception_text.hpp"
+#include "concur/detail/random_token.hpp"
 #include "concur/errors.hpp"
 #include "concur/multiprocessing/connection.hpp"
+#include "concur/multiprocessing/context.hpp"
 #include "concur/multiprocessing/errors.hpp"
 #include "concur/multiprocessing/process.hpp"
 
@@ -82,7 +89,86 @@ std::string error_message(char status) {
   return out;
 }
 
+struct FdCloser {
+  explicit FdCloser(int descriptor) noexcept : fd(descriptor) {}
+  int fd;
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() { ::close(fd); }
+};
+
+// A worker's life: the initializer, then calls until the pool closes the socket (or the
+// pool's process is gone).
+void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>& initializer) {
+  if (initializer) {
+    try {
+      initializer();
+    } catch (...) {
+      try {
+        conn.send_bytes(error_message(kInitFailed));
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the pool is gone or sees our exit
+      }
+      return;
+    }
+  }
+  step(PoolStep::worker_started, conn.fileno());
+  for (;;) {
+    // Wake up now and then to notice a pool process that died while something else (a
+    // grandchild) still holds its end of the socket open.
+    while (!conn.poll(Timeout(std::chrono::seconds(1)))) {
+      if (::kill(parent, 0) != 0 && errno == ESRCH) return;
+    }
+    std::string message;
+    try {
+      message = conn.recv_bytes();
+    } catch (const mp::EOFError&) {
+      return;  // the pool asks us to exit
+    }
+    step(PoolStep::call_received, conn.fileno());
+    std::string reply;
+    try {
+      auto [name, args] = mp::decode<WireCall>(message);
+      message = {};
+      reply.push_back(kResult);
+      reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
+    } catch (...) {
+      reply = error_message(kError);
+    }
+    step(PoolStep::call_returned, conn.fileno());
+    try {
+      conn.send_bytes(reply);
+    } catch (const mp::OSError&) {
+      return;  // the pool is gone
+    }
+    step(PoolStep::result_sent, conn.fileno());
+  }
+}
+
 }  // namespace
+
+// The registered entry of a spawned or forkserver worker: connect back, say who it is, serve.
+void pool_worker_entry(const std::string& address, const std::string& token, std::string init_name,
+                       std::string init_args, int parent) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("pool worker: socket", errno);
+  mp::Connection conn(fd, true, true);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (address.size() > sizeof addr.sun_path) throw ValueError("pool worker: address too long");
+  std::memcpy(addr.sun_path, address.data(), address.size());
+  const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {  // NOLINT
+    throw_errno("pool worker: connecting to the pool", errno);
+  }
+  conn.send_bytes(token);
+  std::function<void()> initializer;
+  if (!init_name.empty()) {
+    initializer = [call = mp::TaskCall{std::move(init_name), std::move(init_args)}] {
+      (void)mp::run_task_call(call);
+    };
+  }
+  serve_calls(conn, static_cast<pid_t>(parent), initializer);
+}
 
 void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept {
   g_step_hook.store(hook, std::memory_order_relaxed);
@@ -94,9 +180,11 @@ struct Worker {
   std::optional<PoolCall> running;  // manager thread only
 };
 
-struct PoolState {
+struct PoolState : std::enable_shared_from_this<PoolState> {
   std::size_t max_workers = 0;
-  std::function<void()> initializer;
+  std::string start_method = "fork";
+  std::function<void()> initializer;             // fork only: runs in each worker
+  std::optional<mp::TaskCall> initializer_call;  // any start method
   pid_t owner = ::getpid();  // a forked worker must not act on its copy of the pool
   int wake_fd = -1;          // eventfd: submit() and shutdown() wake the manager
 
@@ -126,89 +214,38 @@ struct PoolState {
     (void)!::write(wake_fd, &one, sizeof one);
   }
 
-  // ------------------------------------------------------------ in the worker process
-  void worker_main(std::size_t me, pid_t parent) {
+  // ------------------------------------------------------------ in a forked worker
+  void forked_worker_main(std::size_t me, pid_t parent) {
     // Keep only this worker's end of its own socket. The pool's ends (of every worker's
     // socket) must close when the pool closes them, or the workers never see EOF.
     for (Worker& w : workers) w.conn.close();
     ::close(wake_fd);
     wake_fd = -1;
-    mp::Connection& conn = child_ends[me];
     for (std::size_t i = 0; i < child_ends.size(); ++i) {
       if (i != me) child_ends[i].close();
     }
-    if (initializer) {
-      try {
-        initializer();
-      } catch (...) {
-        try {
-          conn.send_bytes(error_message(kInitFailed));
-        } catch (...) {  // NOLINT(bugprone-empty-catch): the pool is gone or sees our exit
-        }
-        return;
-      }
-    }
-    step(PoolStep::worker_started, conn.fileno());
-    for (;;) {
-      // Wake up now and then to notice a parent that died while something else (a
-      // grandchild) still holds its end of the socket open.
-      while (!conn.poll(Timeout(std::chrono::seconds(1)))) {
-        if (::getppid() != parent) return;
-      }
-      std::string message;
-      try {
-        message = conn.recv_bytes();
-      } catch (const mp::EOFError&) {
-        return;  // the pool asks us to exit
-      }
-      step(PoolStep::call_received, conn.fileno());
-      std::string reply;
-      try {
-        auto [name, args] = mp::decode<WireCall>(message);
-        message = {};
-        reply.push_back(kResult);
-        reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
-      } catch (...) {
-        reply = error_message(kError);
-      }
-      step(PoolStep::call_returned, conn.fileno());
-      try {
-        conn.send_bytes(reply);
-      } catch (const mp::OSError&) {
-        return;  // the pool is gone
-      }
-      step(PoolStep::result_sent, conn.fileno());
-    }
+    serve_calls(child_ends[me], parent, initializer_for_worker());
+  }
+
+  [[nodiscard]] std::function<void()> initializer_for_worker() const {
+    if (initializer) return initializer;
+    if (initializer_call) return [call = *initializer_call] { (void)mp::run_task_call(call); };
+    return {};
   }
 
   // ------------------------------------------------------------ in the pool's process
-  // Forks every worker, then the manager thread (start_mutex held).
+  // Starts every worker, then the manager thread (start_mutex held).
   void start_locked() {
     started = true;
     try {
-      for (std::size_t i = 0; i < max_workers; ++i) {
-        int sv[2] = {-1, -1};
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-          throw_errno("ProcessPoolExecutor: socketpair", errno);
-        }
-        workers.push_back(Worker{nullptr, mp::Connection(sv[0], true, true), std::nullopt});
-        child_ends.emplace_back(sv[1], true, true);
+      if (start_method == "fork") {
+        fork_workers();
+      } else {
+        start_fresh_workers();
       }
-      const pid_t parent = ::getpid();
-      for (std::size_t i = 0; i < max_workers; ++i) {
-        mp::ProcessOptions options;
-        options.name = "ProcessPoolExecutor-worker-" + std::to_string(i);
-        options.start_method = "fork";
-        options.daemon = false;  // workers may start processes of their own (Python 3.9+)
-        workers[i].process = std::make_unique<mp::Process>(
-            std::move(options), [this, i, parent] { worker_main(i, parent); });
-        workers[i].process->start();
-        child_ends[i].close();
-        std::lock_guard g(mutex);
-        pids.push_back(*workers[i].process->pid());
-      }
-      child_ends.clear();
-      manager = std::thread([this] { manage(); });
+      // The thread keeps the state alive: shutdown() from a done callback detaches it, and
+      // the executor may be gone before it ends.
+      manager = std::thread([self = shared_from_this()] { self->manage(); });
     } catch (...) {
       const std::string reason =
           "could not start the process pool: " +
@@ -217,6 +254,124 @@ struct PoolState {
       break_pool(reason);
       stop_workers(true);
       throw;
+    }
+  }
+
+  [[nodiscard]] mp::ProcessOptions worker_options(std::size_t i) const {
+    mp::ProcessOptions options;
+    options.name = "ProcessPoolExecutor-worker-" + std::to_string(i);
+    options.start_method = start_method;
+    options.daemon = false;  // workers may start processes of their own (Python 3.9+)
+    return options;
+  }
+
+  void started_worker(std::size_t i) {
+    std::lock_guard g(mutex);
+    pids.push_back(*workers[i].process->pid());
+  }
+
+  // fork: each worker gets one end of a socketpair and inherits the initializer.
+  void fork_workers() {
+    for (std::size_t i = 0; i < max_workers; ++i) {
+      int sv[2] = {-1, -1};
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        throw_errno("ProcessPoolExecutor: socketpair", errno);
+      }
+      workers.push_back(Worker{nullptr, mp::Connection(sv[0], true, true), std::nullopt});
+      child_ends.emplace_back(sv[1], true, true);
+    }
+    const pid_t parent = ::getpid();
+    for (std::size_t i = 0; i < max_workers; ++i) {
+      workers[i].process = std::make_unique<mp::Process>(
+          worker_options(i), [this, i, parent] { forked_worker_main(i, parent); });
+      workers[i].process->start();
+      child_ends[i].close();
+      started_worker(i);
+    }
+    child_ends.clear();
+  }
+
+  // spawn / forkserver: a fresh worker connects back to a listening socket with an abstract
+  // name of 128 random bits and proves who it is with its own 128-bit token.
+  void start_fresh_workers() {
+    const std::string address =
+        std::string(1, '\0') + "concur-pool-" + concur::detail::random_hex(16);
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (listener < 0) throw_errno("ProcessPoolExecutor: socket", errno);
+    const FdCloser closer(listener);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, address.data(), address.size());
+    const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0 ||  // NOLINT
+        ::listen(listener, static_cast<int>(max_workers)) != 0) {
+      throw_errno("ProcessPoolExecutor: listening for the workers", errno);
+    }
+    const std::string init_name = initializer_call ? initializer_call->name : std::string();
+    const std::string init_args = initializer_call ? initializer_call->args : std::string();
+    std::vector<std::string> tokens;
+    for (std::size_t i = 0; i < max_workers; ++i) {
+      tokens.push_back(concur::detail::random_hex(16));
+      workers.push_back(Worker{nullptr, mp::Connection(), std::nullopt});
+      workers[i].process =
+          std::make_unique<mp::Process>(worker_options(i), &pool_worker_entry, address, tokens[i],
+                                        init_name, init_args, static_cast<int>(::getpid()));
+      workers[i].process->start();
+      started_worker(i);
+    }
+    accept_workers(listener, tokens);
+  }
+
+  void accept_workers(int listener, const std::vector<std::string>& tokens) {
+    const concur::detail::Deadline deadline(Timeout(std::chrono::seconds(60)));
+    std::size_t connected = 0;
+    std::vector<pollfd> fds;
+    while (connected < max_workers) {
+      fds.assign(1, pollfd{listener, POLLIN, 0});
+      for (const Worker& w : workers) fds.push_back(pollfd{w.process->sentinel(), POLLIN, 0});
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.remaining());
+      if (left.count() <= 0) throw BrokenProcessPool("the workers did not connect within 60 s");
+      if (::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1) < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("ProcessPoolExecutor: poll", errno);
+      }
+      // Connections first: a worker may have connected and then ended (its initializer
+      // failed); what it sent explains that better than its exit.
+      if (fds[0].revents != 0) connected += accept_pending(listener, tokens);
+      for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (fds[1 + i].revents != 0 && workers[i].conn.closed()) {
+          (void)workers[i].process->join(Timeout(std::chrono::seconds(1)));
+          const std::optional<int> code = workers[i].process->exitcode();
+          throw BrokenProcessPool("a worker process ended before it connected to the pool (" +
+                                  (code ? "exit code " + std::to_string(*code) : "still there") +
+                                  ")");
+        }
+      }
+    }
+  }
+
+  // Accepts the queued connections (the listener is non-blocking); returns how many proved
+  // to be workers. A stranger, or a worker that does not send its token in time, is dropped.
+  std::size_t accept_pending(int listener, const std::vector<std::string>& tokens) {
+    std::size_t accepted = 0;
+    for (;;) {
+      const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return accepted;
+      mp::Connection conn(fd, true, true);
+      std::string token;
+      try {
+        if (!conn.poll(Timeout(std::chrono::seconds(5)))) continue;
+        token = conn.recv_bytes(64);
+      } catch (const Error&) {
+        continue;
+      }
+      for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (token == tokens[i] && workers[i].conn.closed()) {
+          workers[i].conn = std::move(conn);
+          ++accepted;
+          break;
+        }
+      }
     }
   }
 
@@ -474,11 +629,24 @@ std::size_t default_process_workers() {
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
                                          std::function<void()> initializer)
+    : ProcessPoolExecutor(max_workers, mp::get_context(), std::nullopt) {
+  if (initializer && state_->start_method != "fork") {
+    throw ValueError("a callable initializer needs the fork start method (the default is '" +
+                     state_->start_method +
+                     "'): pass mp::make_task_call(fn, args...) with an mp::Context instead");
+  }
+  state_->initializer = std::move(initializer);
+}
+
+ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
+                                         const mp::Context& mp_context,
+                                         std::optional<mp::TaskCall> initializer)
     : max_workers_(max_workers.value_or(default_process_workers())),
       state_(std::make_shared<detail_pool::PoolState>()) {
   if (max_workers_ == 0) throw ValueError("max_workers must be greater than 0");
   state_->max_workers = max_workers_;
-  state_->initializer = std::move(initializer);
+  state_->start_method = mp_context.get_start_method();
+  state_->initializer_call = std::move(initializer);
 }
 
 ProcessPoolExecutor::~ProcessPoolExecutor() {
@@ -517,3 +685,5 @@ std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {
 }
 
 }  // namespace concur::futures
+
+CONCUR_TASK(concur::futures::detail_pool::pool_worker_entry);

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <utility>
 
 #include "concur/detail/errno_text.hpp"
+#include "concur/detail/random_token.hpp"
 
 namespace concur::mp {
 
@@ -66,21 +66,7 @@ void untrack(const std::string& name) {
 }
 
 std::string random_name() {
-  unsigned char bytes[16];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t r = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw OSError(std::string("getrandom: ") + concur::detail::errno_text(errno));
-    got += static_cast<std::size_t>(r);
-  }
-  static constexpr const char* kHex = "0123456789abcdef";
-  std::string name = "/concur-";
-  for (unsigned char b : bytes) {
-    name += kHex[b >> 4];
-    name += kHex[b & 15];
-  }
-  return name;
+  return "/concur-" + concur::detail::random_hex(16);  // 128 random bits
 }
 
 [[noreturn]] void throw_os(const std::string& what, int err) {

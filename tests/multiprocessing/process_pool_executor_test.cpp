@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "concur/errors.hpp"
+#include "concur/multiprocessing/context.hpp"
 #include "concur/multiprocessing/errors.hpp"
 #include "concur/multiprocessing/process.hpp"
 #include "support/mp_test_util.hpp"
@@ -64,6 +65,12 @@ int g_initialized = 0;  // set by the initializer in each worker
 int initialized() {
   return g_initialized;
 }
+void set_initialized(int value) {
+  g_initialized = value;
+}
+void refuse_to_start(std::string why) {
+  throw std::runtime_error(why);
+}
 int not_registered(int x) {
   return x;
 }
@@ -81,6 +88,8 @@ CONCUR_TASK(pool_tasks::throw_custom);
 CONCUR_TASK(pool_tasks::reverse);
 CONCUR_TASK(pool_tasks::exit_now);
 CONCUR_TASK(pool_tasks::initialized);
+CONCUR_TASK(pool_tasks::set_initialized);
+CONCUR_TASK(pool_tasks::refuse_to_start);
 
 namespace {
 
@@ -262,6 +271,22 @@ TEST_F(ProcessPoolExecutorTest, DoneCallbacksRunAndMaySubmitMore) {
   EXPECT_EQ(second.result(), 256);
 }
 
+TEST_F(ProcessPoolExecutorTest, ADoneCallbackMayShutThePoolDownBeforeItIsDestroyed) {
+  std::atomic<bool> shut{false};
+  futures::Future<int> f;
+  {
+    futures::ProcessPoolExecutor pool(1);
+    f = pool.submit(pool_tasks::sleep_then_pid, 100);
+    // Runs in the pool's manager thread: shutdown(wait=true) there cannot join itself.
+    f.add_done_callback([&](const futures::Future<int>& /*done*/) {
+      pool.shutdown();
+      shut = true;
+    });
+    ASSERT_TRUE(concur_test::eventually([&] { return shut.load(); }));
+  }  // the executor goes while its manager thread may still be stopping the worker
+  EXPECT_GT(f.result(), 0);
+}
+
 TEST_F(ProcessPoolExecutorTest, AWorkerThatExitsBreaksThePoolWithItsExitCode) {
   futures::ProcessPoolExecutor pool(2);
   auto ok = pool.submit(pool_tasks::square, 5);
@@ -301,5 +326,71 @@ TEST_F(ProcessPoolExecutorTest, StressManyCallsFromSeveralThreads) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
 }
+
+// ------------------------------------------------------------ spawn and forkserver workers
+
+class ProcessPoolStartMethodTest : public concur_test::LeakCheckedTest,
+                                   public testing::WithParamInterface<const char*> {
+ protected:
+  void TearDown() override {
+    mp::detail::stop_forkserver();  // a child of the test process
+    LeakCheckedTest::TearDown();
+  }
+  [[nodiscard]] static mp::Context ctx() { return mp::get_context(GetParam()); }
+};
+
+TEST_P(ProcessPoolStartMethodTest, RunsCallsAndReportsErrors) {
+  futures::ProcessPoolExecutor pool(2, ctx());
+  std::vector<futures::Future<int>> fs;
+  for (int i = 0; i < 200; ++i) fs.push_back(pool.submit(pool_tasks::add, i, 1));
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(fs[i].result(), i + 1);
+  EXPECT_NE(pool.submit(pool_tasks::my_pid).result(), static_cast<int>(::getpid()));
+  EXPECT_THROW(pool.submit(pool_tasks::throw_value_error, std::string("bad")).result(),
+               concur::ValueError);
+  const std::string big = concur_test::pattern(1U << 20, 3);
+  EXPECT_EQ(pool.submit(pool_tasks::reverse, big).result(), std::string(big.rbegin(), big.rend()));
+  EXPECT_EQ(pool.worker_pids().size(), 2U);
+}
+
+TEST_P(ProcessPoolStartMethodTest, RegisteredInitializerRunsInEachWorker) {
+  futures::ProcessPoolExecutor pool(2, ctx(), mp::make_task_call(pool_tasks::set_initialized, 7));
+  std::vector<futures::Future<int>> fs;
+  for (int i = 0; i < 6; ++i) fs.push_back(pool.submit(pool_tasks::initialized));
+  for (auto& f : fs) EXPECT_EQ(f.result(), 7);
+}
+
+TEST_P(ProcessPoolStartMethodTest, FailingInitializerBreaksThePool) {
+  futures::ProcessPoolExecutor pool(
+      1, ctx(), mp::make_task_call(pool_tasks::refuse_to_start, std::string("no config")));
+  try {
+    (void)pool.submit(pool_tasks::square, 2).result(20s);
+    ADD_FAILURE() << "no exception";
+  } catch (const futures::BrokenProcessPool& e) {
+    EXPECT_NE(std::string(e.what()).find("no config"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(ProcessPoolStartMethodTest, KilledWorkerBreaksThePool) {
+  futures::ProcessPoolExecutor pool(2, ctx());
+  EXPECT_EQ(pool.submit(pool_tasks::square, 3).result(), 9);
+  auto slow = pool.submit(pool_tasks::sleep_then_pid, 30000);
+  ASSERT_TRUE(concur_test::eventually([&] { return slow.running(); }));
+  for (pid_t pid : pool.worker_pids()) ::kill(pid, SIGKILL);
+  EXPECT_THROW((void)slow.result(20s), futures::BrokenProcessPool);
+  EXPECT_THROW(pool.submit(pool_tasks::square, 1), futures::BrokenProcessPool);
+}
+
+TEST_P(ProcessPoolStartMethodTest, CallableInitializerNeedsFork) {
+  mp::set_start_method(GetParam(), true);
+  EXPECT_THROW(futures::ProcessPoolExecutor(1, [] {}), concur::ValueError);
+  futures::ProcessPoolExecutor pool(1);  // the default method, without an initializer
+  EXPECT_EQ(pool.submit(pool_tasks::square, 5).result(), 25);
+  pool.shutdown();
+  mp::set_start_method("fork", true);
+}
+
+INSTANTIATE_TEST_SUITE_P(FreshWorkers, ProcessPoolStartMethodTest,
+                         testing::Values("spawn", "forkserver"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

@@ -1,14 +1,14 @@
 // concur/futures/process_pool_executor.hpp - concurrent.futures.ProcessPoolExecutor.
 //
 // Runs calls of CONCUR_TASK-registered functions in worker processes, on every core. The
-// workers are fork()ed at the first submit (all max_workers of them, as Python does for the
-// fork start method) and each talks to the pool over its own socket; a manager thread in this
-// process hands one call at a time to an idle worker, so a call is cancellable until a worker
-// takes it. Arguments and results travel with codec<T>; an exception in a worker comes back
-// with its type: the standard and concur errors as themselves, others as mp::RemoteError.
-// A worker that dies (SIGKILL, a crash, exit()) breaks the pool: its call, the other running
-// calls and the queued ones fail with BrokenProcessPool, the other workers are stopped, and
-// later submits throw BrokenProcessPool. The destructor is shutdown(wait=true).
+// workers start at the first submit (all max_workers of them: fork()ed by default, or with
+// the spawn / forkserver start method) and each talks to the pool over its own socket; a
+// manager thread in this process hands one call at a time to an idle worker, so a call is
+// cancellable until a worker takes it. Arguments and results travel with codec<T>; an exception in
+// a worker comes back with its type: the standard and concur errors as themselves, others as
+// mp::RemoteError. A worker that dies (SIGKILL, a crash, exit()) breaks the pool: its call, the
+// other running calls and the queued ones fail with BrokenProcessPool, the other workers are
+// stopped, and later submits throw BrokenProcessPool. The destructor is shutdown(wait=true).
 //   int square(int x) { return x * x; }
 //   CONCUR_TASK(square);                                        // at namespace scope
 //   concur::futures::ProcessPoolExecutor pool(4);
@@ -35,6 +35,7 @@
 #include "concur/futures/executor.hpp"
 #include "concur/futures/future.hpp"
 #include "concur/multiprocessing/codec.hpp"
+#include "concur/multiprocessing/context.hpp"
 #include "concur/multiprocessing/task.hpp"
 #include "concur/timeout.hpp"
 
@@ -79,10 +80,19 @@ struct PoolState;
 class ProcessPoolExecutor {
  public:
   /// Python: ProcessPoolExecutor(max_workers=None, initializer=None). max_workers defaults to
-  /// the number of CPUs; 0 throws ValueError. The initializer runs once in each worker before
-  /// its first call (any callable: workers are forked); if it throws, the pool breaks.
+  /// the number of CPUs; 0 throws ValueError. Workers start with the default start method
+  /// (mp::get_start_method()). The initializer runs once in each worker before its first
+  /// call; as a callable it needs the fork method (ValueError otherwise). If it throws, the
+  /// pool breaks.
   explicit ProcessPoolExecutor(std::optional<std::size_t> max_workers = std::nullopt,
                                std::function<void()> initializer = {});
+  /// Python: ProcessPoolExecutor(max_workers, mp_context=ctx, initializer=f, initargs=args):
+  /// workers start with ctx's method ("fork", "spawn" or "forkserver"; the latter two are
+  /// safe in a program that already runs threads), and the initializer is a registered call:
+  ///   cf::ProcessPoolExecutor pool(4, mp::get_context("forkserver"),
+  ///                                mp::make_task_call(open_db, std::string("db.sqlite")));
+  ProcessPoolExecutor(std::optional<std::size_t> max_workers, const mp::Context& mp_context,
+                      std::optional<mp::TaskCall> initializer = std::nullopt);
   ~ProcessPoolExecutor();
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
   ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
