@@ -118,6 +118,7 @@ WorkloadResult run_queue_bounded(const Options& opt);
 WorkloadResult run_io_sleep_threads(const Options& opt);
 WorkloadResult run_executor_submit(const Options& opt);
 WorkloadResult run_process_pool(const Options& opt);
+WorkloadResult run_process_pool_map(const Options& opt);
 WorkloadResult run_executor_map(const Options& opt);
 WorkloadResult run_executor_latency(const Options& opt);
 WorkloadResult run_process_start(const Options& opt);

@@ -40,6 +40,7 @@ const std::vector<std::pair<std::string, std::function<WorkloadResult(const Opti
                   {"pipe_pingpong", concur_bench::run_pipe_pingpong},
                   {"cpu_bound", concur_bench::run_cpu_bound},
                   {"process_pool", concur_bench::run_process_pool},
+                  {"process_pool_map", concur_bench::run_process_pool_map},
                   {"io_sleep_processes", concur_bench::run_io_sleep_processes},
                   {"mpq_small", concur_bench::run_mpq_small},
                   {"mpq_large", concur_bench::run_mpq_large},
@@ -66,7 +67,7 @@ void usage(FILE* f) {
                "io_sleep_threads,\n"
                "                    executor_submit, executor_map, executor_latency,\n"
                "                    process_start, pipe_pingpong, cpu_bound, process_pool,\n"
-               "                    io_sleep_processes,\n"
+               "                    process_pool_map, io_sleep_processes,\n"
                "                    mpq_small, mpq_large, mpq_4x4, mpq_pingpong,\n"
                "                    asyncio_echo, asyncio_gather, asyncio_sleepers\n"
                "  --no-python       skip the Python side\n"

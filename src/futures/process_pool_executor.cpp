@@ -7,7 +7,9 @@
 // Worker -> pool messages: one status byte, then
 //   'R' the codec-encoded result,  'E' encode(tuple{type, message}) of an exception,
 //   'I' encode(tuple{type, message}) of an initializer failure (the worker then exits).
-// Pool -> worker: encode(tuple{function name, encoded arguments}); EOF asks it to exit.
+// Pool -> worker: 'C' then encode(tuple{function name, encoded arguments}), or 'B' then
+// encode(tuple{function name, encode(vector of encoded arguments)}) for a chunk of map's calls
+// (the reply 'R' then carries encode(vector of encoded results)); EOF asks it to exit.
 #include "concur/futures/process_pool_executor.hpp"
 
 #include <poll.h>
@@ -45,6 +47,8 @@ namespace detail_pool {
 
 namespace {
 
+constexpr char kCall = 'C';   // pool -> worker: one call
+constexpr char kChunk = 'B';  // pool -> worker: a chunk of calls of one function
 constexpr char kResult = 'R';
 constexpr char kError = 'E';
 constexpr char kInitFailed = 'I';
@@ -127,10 +131,21 @@ void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>
     step(PoolStep::call_received, conn.fileno());
     std::string reply;
     try {
-      auto [name, args] = mp::decode<WireCall>(message);
+      if (message.empty()) throw mp::DecodeError("an empty message from the pool");
+      const char kind = message[0];
+      auto [name, args] = mp::decode<WireCall>(std::string_view(message).substr(1));
       message = {};
       reply.push_back(kResult);
-      reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
+      if (kind == kChunk) {
+        const mp::detail::TaskEntry& task = mp::detail::registered_task(name);
+        const auto chunk = mp::decode<std::vector<std::string>>(args);
+        std::vector<std::string> results;
+        results.reserve(chunk.size());
+        for (const std::string& one : chunk) results.push_back(task.invoke(one));
+        mp::codec<std::vector<std::string>>::encode(results, reply);
+      } else {
+        reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
+      }
     } catch (...) {
       reply = error_message(kError);
     }
@@ -437,8 +452,9 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
           pending.pop_front();
         }
         if (!call.future->set_running_or_notify_cancel()) continue;  // cancelled while queued
-        const std::string wire =
-            mp::encode(WireCall(std::move(call.call.name), std::move(call.call.args)));
+        std::string wire(1, call.chunk ? kChunk : kCall);
+        mp::codec<WireCall>::encode(WireCall(std::move(call.call.name), std::move(call.call.args)),
+                                    wire);
         w.running = std::move(call);
         try {
           w.conn.send_bytes(wire);

@@ -72,13 +72,19 @@ const TaskEntry* find_task(FunctionId id) noexcept {
 
 }  // namespace detail
 
-std::string run_task_call(const TaskCall& call) {
-  const detail::TaskEntry* entry = detail::find_task(call.name);
+namespace detail {
+const TaskEntry& registered_task(std::string_view name) {
+  const TaskEntry* entry = find_task(name);
   if (entry == nullptr) {
-    throw ValueError("no function is registered as '" + call.name +
+    throw ValueError("no function is registered as '" + std::string(name) +
                      "' in this program (CONCUR_TASK missing, or linked after concur?)");
   }
-  return entry->invoke(call.args);
+  return *entry;
+}
+}  // namespace detail
+
+std::string run_task_call(const TaskCall& call) {
+  return detail::registered_task(call.name).invoke(call.args);
 }
 
 }  // namespace concur::mp

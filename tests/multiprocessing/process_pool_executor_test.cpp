@@ -58,6 +58,10 @@ int throw_custom(std::string message) {
 std::string reverse(std::string s) {
   return {s.rbegin(), s.rend()};
 }
+int fail_on_13(int x) {
+  if (x == 13) throw std::invalid_argument("unlucky");
+  return x;
+}
 int exit_now(int code) {
   std::exit(code);
 }
@@ -87,6 +91,7 @@ CONCUR_TASK(pool_tasks::throw_value_error);
 CONCUR_TASK(pool_tasks::throw_custom);
 CONCUR_TASK(pool_tasks::reverse);
 CONCUR_TASK(pool_tasks::exit_now);
+CONCUR_TASK(pool_tasks::fail_on_13);
 CONCUR_TASK(pool_tasks::initialized);
 CONCUR_TASK(pool_tasks::set_initialized);
 CONCUR_TASK(pool_tasks::refuse_to_start);
@@ -224,6 +229,52 @@ TEST_F(ProcessPoolExecutorTest, MapKeepsInputOrder) {
   EXPECT_EQ(pool.map(pool_tasks::add, xs, ys, 5s).to_vector(), (std::vector<int>{10, 21, 32}));
   auto slow = pool.map(pool_tasks::sleep_then_pid, std::vector<int>{500}, 50ms);
   EXPECT_THROW(slow.to_vector(), concur::TimeoutError);
+}
+
+TEST_F(ProcessPoolExecutorTest, MapInChunks) {
+  futures::ProcessPoolExecutor pool(2);
+  std::vector<int> xs;
+  for (int i = 0; i < 1000; ++i) xs.push_back(i);
+  const std::vector<int> ys(1000, 1);
+  for (const std::size_t chunk : {1U, 7U, 64U, 1000U, 5000U}) {
+    const auto out = pool.map(pool_tasks::add, xs, ys, futures::Chunksize{chunk}).to_vector();
+    ASSERT_EQ(out.size(), 1000U);
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(out[i], i + 1) << "chunk " << chunk;
+  }
+  EXPECT_EQ(pool.map(pool_tasks::square, xs, 10s, futures::Chunksize{100}).to_vector().back(),
+            999 * 999);
+  EXPECT_THROW(pool.map(pool_tasks::square, xs, futures::Chunksize{0}), concur::ValueError);
+  EXPECT_TRUE(
+      pool.map(pool_tasks::square, std::vector<int>{}, futures::Chunksize{8}).to_vector().empty());
+}
+
+TEST_F(ProcessPoolExecutorTest, AnExceptionFailsTheRestOfItsChunk) {
+  futures::ProcessPoolExecutor pool(2);
+  std::vector<int> xs;
+  for (int i = 0; i < 40; ++i) xs.push_back(i);
+  auto results = pool.map(pool_tasks::fail_on_13, xs, futures::Chunksize{10});
+  int i = 0;
+  try {
+    for (int r : results) {
+      EXPECT_EQ(r, i);
+      ++i;
+    }
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unlucky");
+  }
+  EXPECT_EQ(i, 10);  // the chunk 10..19 failed as a whole; 0..9 came back
+}
+
+TEST_F(ProcessPoolExecutorTest, ChunksStillQueuedAreCancelledWithTheirCalls) {
+  futures::ProcessPoolExecutor pool(1);
+  auto blocker = pool.submit(pool_tasks::sleep_then_pid, 200);
+  ASSERT_TRUE(concur_test::eventually([&] { return blocker.running(); }));
+  std::vector<int> xs(50, 3);
+  auto results = pool.map(pool_tasks::square, xs, futures::Chunksize{10});
+  pool.shutdown(true, true);  // cancels the queued chunks, so their calls too
+  EXPECT_GT(blocker.result(), 0);
+  EXPECT_THROW(results.to_vector(), concur::CancelledError);
 }
 
 TEST_F(ProcessPoolExecutorTest, TheInitializerRunsInEveryWorker) {

@@ -43,12 +43,13 @@ namespace concur::futures {
 
 namespace detail_pool {
 
-/// One submitted call waiting for (or running in) a worker.
+/// One submitted call (or a chunk of map's calls) waiting for, or running in, a worker.
 struct PoolCall {
-  mp::TaskCall call;
+  mp::TaskCall call;  ///< for a chunk: args is encode(vector of each call's encoded arguments)
   std::shared_ptr<concur::detail::FutureCore> future;
   /// Decodes the worker's encoded result into the future (throws DecodeError on bad bytes).
   void (*complete)(concur::detail::FutureCore& future, std::string_view result) = nullptr;
+  bool chunk = false;  ///< the worker runs every call of the chunk and replies with all results
 };
 
 template <class R>
@@ -59,6 +60,27 @@ void complete_with(concur::detail::FutureCore& future, std::string_view result) 
   } else {
     state.set_value(mp::decode<R>(result));
   }
+}
+
+/// What one map() result is: R, or nullptr for a function returning void.
+template <class R>
+using MapValue = std::conditional_t<std::is_void_v<R>, std::nullptr_t, R>;
+
+/// Completes a chunk's future with the decoded results of its calls.
+template <class R>
+void complete_chunk(concur::detail::FutureCore& future, std::string_view result) {
+  auto results = mp::decode<std::vector<std::string>>(result);
+  std::vector<MapValue<R>> values;
+  values.reserve(results.size());
+  for (const std::string& one : results) {
+    if constexpr (std::is_void_v<R>) {
+      values.push_back(nullptr);
+    } else {
+      values.push_back(mp::decode<R>(one));
+    }
+  }
+  static_cast<concur::detail::FutureState<std::vector<MapValue<R>>>&>(future).set_value(
+      std::move(values));
 }
 
 /// The steps of a worker's protocol at which kill tests stop it (see set_pool_step_hook).
@@ -76,6 +98,82 @@ void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept;
 struct PoolState;
 
 }  // namespace detail_pool
+
+/// The results of a chunked map, in input order: iterating waits for each chunk (rethrowing
+/// the exception that failed it; TimeoutError when map's timeout passes first). Destroying it
+/// cancels the chunks no worker has taken yet.
+template <class R>
+class ChunkedMapResults {
+ public:
+  using value_type = detail_pool::MapValue<R>;
+  ChunkedMapResults(std::vector<Future<std::vector<value_type>>> chunks,
+                    std::vector<std::size_t> sizes, Timeout timeout)
+      : chunks_(std::move(chunks)), sizes_(std::move(sizes)), deadline_(timeout) {}
+  ChunkedMapResults(ChunkedMapResults&&) noexcept = default;
+  ChunkedMapResults& operator=(ChunkedMapResults&&) noexcept = default;
+  ChunkedMapResults(const ChunkedMapResults&) = delete;
+  ChunkedMapResults& operator=(const ChunkedMapResults&) = delete;
+  ~ChunkedMapResults() {
+    for (auto& f : chunks_) f.cancel();
+  }
+
+  class iterator {
+   public:
+    using value_type = ChunkedMapResults::value_type;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(ChunkedMapResults* owner, std::size_t chunk) : owner_(owner), chunk_(chunk) {}
+    value_type operator*() const { return owner_->chunk(chunk_)[i_]; }
+    iterator& operator++() {
+      if (++i_ == owner_->sizes_[chunk_]) {
+        ++chunk_;
+        i_ = 0;
+      }
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& a, const iterator& b) {
+      return a.chunk_ == b.chunk_ && a.i_ == b.i_;
+    }
+
+   private:
+    ChunkedMapResults* owner_ = nullptr;
+    std::size_t chunk_ = 0;
+    std::size_t i_ = 0;
+  };
+
+  iterator begin() { return iterator(this, 0); }
+  iterator end() { return iterator(this, chunks_.size()); }
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const std::size_t k : sizes_) n += k;
+    return n;
+  }
+  /// Every result, in order (waits for all).
+  std::vector<value_type> to_vector() {
+    std::vector<value_type> out;
+    out.reserve(size());
+    for (std::size_t c = 0; c < chunks_.size(); ++c) {
+      const auto& values = chunk(c);
+      out.insert(out.end(), values.begin(), values.end());
+    }
+    return out;
+  }
+
+ private:
+  const std::vector<value_type>& chunk(std::size_t c) {
+    const Timeout left = deadline_.is_never() ? Timeout{} : Timeout(deadline_.remaining());
+    return chunks_[c].result(left);
+  }
+  std::vector<Future<std::vector<value_type>>> chunks_;
+  std::vector<std::size_t> sizes_;
+  concur::detail::Deadline deadline_;
+};
+
+/// map()'s chunk size (Python: chunksize=n); see ProcessPoolExecutor::map.
+struct Chunksize {
+  std::size_t value = 1;
+};
 
 class ProcessPoolExecutor {
  public:
@@ -110,21 +208,25 @@ class ProcessPoolExecutor {
     return future;
   }
 
-  /// Python: map(fn, *iterables, timeout=None): one call per element (the shortest range
-  /// decides how many), results in input order; a trailing duration or Timeout bounds the
-  /// whole iteration (TimeoutError).
+  /// Python: map(fn, *iterables, timeout=None, chunksize=1): one call per element (the
+  /// shortest range decides how many), results in input order; a trailing duration or
+  /// Timeout bounds the whole iteration (TimeoutError), then an optional Chunksize{n} sends
+  /// the calls in chunks of n (one message each way per chunk: much faster for many small
+  /// calls; an exception fails the rest of its chunk, as in Python).
+  ///   for (int r : pool.map(square, xs, 10s, cf::Chunksize{256})) ...
   template <class R, class... P, class... Rest>
   auto map(R (*fn)(P...), Rest&&... rest) {
     static_assert(sizeof...(Rest) >= 1, "map needs at least one range");
     auto all = std::forward_as_tuple(std::forward<Rest>(rest)...);
     constexpr std::size_t kArgs = sizeof...(Rest);
-    using Last = std::tuple_element_t<kArgs - 1, std::tuple<Rest...>>;
-    if constexpr (detail_ex::is_timeout_like_v<Last>) {
-      static_assert(kArgs >= 2, "map needs at least one range before the timeout");
-      return map_ranges(Timeout(std::get<kArgs - 1>(all)), fn, all,
-                        std::make_index_sequence<kArgs - 1>{});
+    using Last = std::remove_cvref_t<std::tuple_element_t<kArgs - 1, std::tuple<Rest...>>>;
+    if constexpr (std::is_same_v<Last, Chunksize>) {
+      static_assert(kArgs >= 2, "map needs at least one range before the chunk size");
+      const std::size_t chunk = std::get<kArgs - 1>(all).value;
+      if (chunk == 0) throw ValueError("chunksize must be >= 1");
+      return map_timed(std::true_type{}, fn, chunk, all, std::make_index_sequence<kArgs - 1>{});
     } else {
-      return map_ranges(Timeout{}, fn, all, std::make_index_sequence<kArgs>{});
+      return map_timed(std::false_type{}, fn, 1, all, std::make_index_sequence<kArgs>{});
     }
   }
 
@@ -139,22 +241,69 @@ class ProcessPoolExecutor {
  private:
   void enqueue(detail_pool::PoolCall call);
 
-  template <class R, class... P, class Tuple, std::size_t... I>
-  auto map_ranges(Timeout timeout, R (*fn)(P...), Tuple& all,
+  // all[I...] are the ranges, then perhaps a timeout. Not Chunked: one future per call.
+  template <class Chunked, class R, class... P, class Tuple, std::size_t... I>
+  auto map_timed(Chunked chunked, R (*fn)(P...), std::size_t chunk, Tuple& all,
+                 std::index_sequence<I...> /*unused*/) {
+    constexpr std::size_t kLast = sizeof...(I) - 1;
+    if constexpr (detail_ex::is_timeout_like_v<
+                      std::remove_cvref_t<std::tuple_element_t<kLast, Tuple>>>) {
+      static_assert(kLast >= 1, "map needs at least one range before the timeout");
+      return map_ranges(chunked, Timeout(std::get<kLast>(all)), chunk, fn, all,
+                        std::make_index_sequence<kLast>{});
+    } else {
+      return map_ranges(chunked, Timeout{}, chunk, fn, all, std::make_index_sequence<kLast + 1>{});
+    }
+  }
+
+  template <class Chunked, class R, class... P, class Tuple, std::size_t... I>
+  auto map_ranges(Chunked /*unused*/, Timeout timeout, std::size_t chunk, R (*fn)(P...), Tuple& all,
                   std::index_sequence<I...> /*unused*/) {
-    std::vector<Future<R>> futures;
     auto iters = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
     auto ends = std::make_tuple(std::ranges::end(std::get<I>(all))...);
-    try {
-      while (((std::get<I>(iters) != std::get<I>(ends)) && ...)) {
-        futures.push_back(submit(fn, *std::get<I>(iters)...));
-        (++std::get<I>(iters), ...);
+    const auto more = [&] { return ((std::get<I>(iters) != std::get<I>(ends)) && ...); };
+    const auto next = [&] { (++std::get<I>(iters), ...); };
+    if constexpr (!Chunked::value) {
+      std::vector<Future<R>> futures;
+      try {
+        for (; more(); next()) futures.push_back(submit(fn, *std::get<I>(iters)...));
+      } catch (...) {
+        for (auto& f : futures) f.cancel();
+        throw;
       }
-    } catch (...) {
-      for (auto& f : futures) f.cancel();
-      throw;
+      return MapResults<R>(std::move(futures), timeout);
+    } else {
+      using Values = std::vector<detail_pool::MapValue<R>>;
+      std::vector<Future<Values>> chunks;
+      std::vector<std::size_t> sizes;
+      std::string name;
+      std::vector<std::string> args;
+      const auto send_chunk = [&] {
+        auto state = std::make_shared<concur::detail::FutureState<Values>>();
+        chunks.emplace_back(state);
+        sizes.push_back(args.size());
+        enqueue(detail_pool::PoolCall{mp::TaskCall{name, mp::encode(args)}, std::move(state),
+                                      &detail_pool::complete_chunk<R>, true});
+        args.clear();
+      };
+      try {
+        for (; more(); next()) {
+          if (name.empty()) {  // checks the registration once
+            mp::TaskCall first = mp::make_task_call(fn, *std::get<I>(iters)...);
+            name = std::move(first.name);
+            args.push_back(std::move(first.args));
+          } else {
+            args.push_back(mp::encode(std::tuple<std::decay_t<P>...>(*std::get<I>(iters)...)));
+          }
+          if (args.size() == chunk) send_chunk();
+        }
+        if (!args.empty()) send_chunk();
+      } catch (...) {
+        for (auto& f : chunks) f.cancel();
+        throw;
+      }
+      return ChunkedMapResults<R>(std::move(chunks), std::move(sizes), timeout);
     }
-    return MapResults<R>(std::move(futures), timeout);
   }
 
   std::size_t max_workers_;

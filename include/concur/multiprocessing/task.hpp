@@ -41,6 +41,8 @@ void register_task(TaskEntry entry);
 const TaskEntry* find_task(std::string_view name) noexcept;
 /// The entry of the function at `id`, or nullptr.
 const TaskEntry* find_task(FunctionId id) noexcept;
+/// The entry registered under `name`; ValueError when there is none.
+const TaskEntry& registered_task(std::string_view name);
 
 template <class R, class... P>
 constexpr bool encodable_signature(R (*)(P...)) {
