@@ -486,7 +486,10 @@ TEST(ThreadPoolExecutor, FailingInitializerRacingSubmitsStrandsNoFuture) {
         break;
       }
       if (fs[i].exception() == nullptr) continue;  // (not expected: the initializer always throws)
-      EXPECT_THROW((void)fs[i].result(), cf::BrokenThreadPool);
+      // Rethrowing costs an unwind: check the type on a sample (a round makes ~10^5 futures).
+      if (i % 101 == 0 || i + 1 == fs.size()) {
+        EXPECT_THROW((void)fs[i].result(), cf::BrokenThreadPool);
+      }
     }
   }
   (void)testing::internal::GetCapturedStderr();
