@@ -93,14 +93,6 @@ std::string error_message(char status) {
   return out;
 }
 
-struct FdCloser {
-  explicit FdCloser(int descriptor) noexcept : fd(descriptor) {}
-  int fd;
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() { ::close(fd); }
-};
-
 // A worker's life: the initializer, then calls until the pool closes the socket (or the
 // pool's process is gone).
 void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>& initializer) {
@@ -191,8 +183,10 @@ void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept {
 
 struct Worker {
   std::unique_ptr<mp::Process> process;
-  mp::Connection conn;              // the pool's end of the worker's socket
+  mp::Connection conn;              // the pool's end of the worker's socket (closed: connecting)
   std::optional<PoolCall> running;  // manager thread only
+  std::size_t calls_done = 0;       // manager thread only (for max_tasks_per_child)
+  std::string token;                // spawn / forkserver: what it says when it connects
 };
 
 struct PoolState : std::enable_shared_from_this<PoolState> {
@@ -200,6 +194,9 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   std::string start_method = "fork";
   std::function<void()> initializer;             // fork only: runs in each worker
   std::optional<mp::TaskCall> initializer_call;  // any start method
+  std::optional<std::size_t> max_tasks_per_child;
+  std::string address;  // spawn / forkserver: where the workers connect
+  int listener = -1;    // open while workers may still connect (with max_tasks_per_child, always)
   pid_t owner = ::getpid();  // a forked worker must not act on its copy of the pool
   int wake_fd = -1;          // eventfd: submit() and shutdown() wake the manager
 
@@ -222,7 +219,10 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   }
   PoolState(const PoolState&) = delete;
   PoolState& operator=(const PoolState&) = delete;
-  ~PoolState() { ::close(wake_fd); }
+  ~PoolState() {
+    ::close(wake_fd);
+    if (listener >= 0) ::close(listener);
+  }
 
   void wake() const noexcept {
     const std::uint64_t one = 1;
@@ -292,7 +292,8 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         throw_errno("ProcessPoolExecutor: socketpair", errno);
       }
-      workers.push_back(Worker{nullptr, mp::Connection(sv[0], true, true), std::nullopt});
+      workers.emplace_back();
+      workers.back().conn = mp::Connection(sv[0], true, true);
       child_ends.emplace_back(sv[1], true, true);
     }
     const pid_t parent = ::getpid();
@@ -309,11 +310,9 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   // spawn / forkserver: a fresh worker connects back to a listening socket with an abstract
   // name of 128 random bits and proves who it is with its own 128-bit token.
   void start_fresh_workers() {
-    const std::string address =
-        std::string(1, '\0') + "concur-pool-" + concur::detail::random_hex(16);
-    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    address = std::string(1, '\0') + "concur-pool-" + concur::detail::random_hex(16);
+    listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (listener < 0) throw_errno("ProcessPoolExecutor: socket", errno);
-    const FdCloser closer(listener);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, address.data(), address.size());
@@ -322,22 +321,54 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
         ::listen(listener, static_cast<int>(max_workers)) != 0) {
       throw_errno("ProcessPoolExecutor: listening for the workers", errno);
     }
-    const std::string init_name = initializer_call ? initializer_call->name : std::string();
-    const std::string init_args = initializer_call ? initializer_call->args : std::string();
-    std::vector<std::string> tokens;
+    workers.resize(max_workers);
     for (std::size_t i = 0; i < max_workers; ++i) {
-      tokens.push_back(concur::detail::random_hex(16));
-      workers.push_back(Worker{nullptr, mp::Connection(), std::nullopt});
-      workers[i].process =
-          std::make_unique<mp::Process>(worker_options(i), &pool_worker_entry, address, tokens[i],
-                                        init_name, init_args, static_cast<int>(::getpid()));
-      workers[i].process->start();
+      start_fresh_worker(i);
       started_worker(i);
     }
-    accept_workers(listener, tokens);
+    accept_workers();
+    if (!max_tasks_per_child) close_listener();  // nobody else may connect
   }
 
-  void accept_workers(int listener, const std::vector<std::string>& tokens) {
+  // Starts worker i (spawn / forkserver); it connects to `listener` later.
+  void start_fresh_worker(std::size_t i) {
+    Worker& w = workers[i];
+    w.token = concur::detail::random_hex(16);
+    w.calls_done = 0;
+    w.process = std::make_unique<mp::Process>(
+        worker_options(i), &pool_worker_entry, address, w.token,
+        initializer_call ? initializer_call->name : std::string(),
+        initializer_call ? initializer_call->args : std::string(), static_cast<int>(::getpid()));
+    w.process->start();
+  }
+
+  void close_listener() noexcept {
+    if (listener >= 0) ::close(listener);
+    listener = -1;
+  }
+
+  [[nodiscard]] bool any_connecting() const {
+    for (const Worker& w : workers) {
+      if (w.process && w.conn.closed()) return true;
+    }
+    return false;
+  }
+
+  // max_tasks_per_child reached: the worker gets EOF and exits; a fresh one takes its place
+  // and connects later (the manager accepts it). Manager thread.
+  void replace_worker(std::size_t i) {
+    Worker& w = workers[i];
+    w.conn.close();
+    if (!w.process->join(Timeout(std::chrono::seconds(10)))) {
+      w.process->kill();
+      w.process->join();
+    }
+    start_fresh_worker(i);
+    std::lock_guard g(mutex);
+    if (i < pids.size()) pids[i] = *w.process->pid();
+  }
+
+  void accept_workers() {
     const concur::detail::Deadline deadline(Timeout(std::chrono::seconds(60)));
     std::size_t connected = 0;
     std::vector<pollfd> fds;
@@ -352,7 +383,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       }
       // Connections first: a worker may have connected and then ended (its initializer
       // failed); what it sent explains that better than its exit.
-      if (fds[0].revents != 0) connected += accept_pending(listener, tokens);
+      if (fds[0].revents != 0) connected += accept_pending();
       for (std::size_t i = 0; i < workers.size(); ++i) {
         if (fds[1 + i].revents != 0 && workers[i].conn.closed()) {
           (void)workers[i].process->join(Timeout(std::chrono::seconds(1)));
@@ -367,7 +398,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
 
   // Accepts the queued connections (the listener is non-blocking); returns how many proved
   // to be workers. A stranger, or a worker that does not send its token in time, is dropped.
-  std::size_t accept_pending(int listener, const std::vector<std::string>& tokens) {
+  std::size_t accept_pending() {
     std::size_t accepted = 0;
     for (;;) {
       const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -380,9 +411,9 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       } catch (const Error&) {
         continue;
       }
-      for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (token == tokens[i] && workers[i].conn.closed()) {
-          workers[i].conn = std::move(conn);
+      for (Worker& w : workers) {
+        if (token == w.token && w.conn.closed()) {
+          w.conn = std::move(conn);
           ++accepted;
           break;
         }
@@ -398,12 +429,14 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       {
         std::lock_guard g(mutex);
         if (broken) break;
-        if (shutdown && pending.empty() && all_idle()) break;
+        // (A replacement worker still connecting is let in first, then told to exit.)
+        if (shutdown && pending.empty() && all_idle() && !any_connecting()) break;
       }
       fds.clear();
       fds.push_back(pollfd{wake_fd, POLLIN, 0});
+      fds.push_back(pollfd{any_connecting() ? listener : -1, POLLIN, 0});
       for (Worker& w : workers) {
-        fds.push_back(pollfd{w.conn.fileno(), POLLIN, 0});
+        fds.push_back(pollfd{w.conn.closed() ? -1 : w.conn.fileno(), POLLIN, 0});
         fds.push_back(pollfd{w.process->sentinel(), POLLIN, 0});
       }
       if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -415,10 +448,11 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
         std::uint64_t count = 0;
         (void)!::read(wake_fd, &count, sizeof count);
       }
+      if (fds[1].revents != 0) (void)accept_pending();
       for (std::size_t i = 0; i < workers.size() && !stopping; ++i) {
-        if (fds[1 + 2 * i].revents != 0) {
+        if (fds[2 + 2 * i].revents != 0) {
           stopping = !receive(i);
-        } else if (fds[2 + 2 * i].revents != 0) {
+        } else if (fds[3 + 2 * i].revents != 0) {
           worker_died(i);
           stopping = true;
         }
@@ -443,7 +477,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   void dispatch() {
     for (std::size_t i = 0; i < workers.size(); ++i) {
       Worker& w = workers[i];
-      while (!w.running) {
+      while (!w.running && !w.conn.closed()) {
         PoolCall call;
         {
           std::lock_guard g(mutex);
@@ -511,6 +545,15 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     } catch (...) {  // a result that does not decode fails its own future only
       call.future->set_exception_erased(std::current_exception());
     }
+    if (max_tasks_per_child && ++w.calls_done >= *max_tasks_per_child) {
+      try {
+        replace_worker(i);
+      } catch (...) {
+        break_pool("could not start a worker to replace one that reached max_tasks_per_child: " +
+                   concur::detail::to_string(concur::detail::describe_current_exception()));
+        return false;
+      }
+    }
     return true;
   }
 
@@ -561,6 +604,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
 
   // Ends every worker: an EOF asks an idle one to exit; a broken pool terminates them.
   void stop_workers(bool terminate) {
+    close_listener();
     for (Worker& w : workers) w.conn.close();
     for (Worker& w : workers) {
       if (!w.process) continue;
@@ -656,13 +700,21 @@ ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
                                          const mp::Context& mp_context,
-                                         std::optional<mp::TaskCall> initializer)
+                                         std::optional<mp::TaskCall> initializer,
+                                         std::optional<std::size_t> max_tasks_per_child)
     : max_workers_(max_workers.value_or(default_process_workers())),
       state_(std::make_shared<detail_pool::PoolState>()) {
   if (max_workers_ == 0) throw ValueError("max_workers must be greater than 0");
   state_->max_workers = max_workers_;
   state_->start_method = mp_context.get_start_method();
   state_->initializer_call = std::move(initializer);
+  if (max_tasks_per_child) {
+    if (*max_tasks_per_child == 0) throw ValueError("max_tasks_per_child must be >= 1");
+    if (state_->start_method == "fork") {
+      throw ValueError("max_tasks_per_child is incompatible with the 'fork' start method");
+    }
+    state_->max_tasks_per_child = max_tasks_per_child;
+  }
 }
 
 ProcessPoolExecutor::~ProcessPoolExecutor() {

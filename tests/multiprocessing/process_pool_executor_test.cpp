@@ -431,6 +431,34 @@ TEST_P(ProcessPoolStartMethodTest, KilledWorkerBreaksThePool) {
   EXPECT_THROW(pool.submit(pool_tasks::square, 1), futures::BrokenProcessPool);
 }
 
+TEST_P(ProcessPoolStartMethodTest, MaxTasksPerChildReplacesWorkers) {
+  futures::ProcessPoolExecutor pool(2, ctx(), mp::make_task_call(pool_tasks::set_initialized, 5),
+                                    2);
+  std::set<int> pids;
+  for (int round = 0; round < 5; ++round) {
+    // Two calls at a time: each worker takes one call per round, so it retires every second
+    // round and a fresh one (initialized again) takes its place.
+    auto a = pool.submit(pool_tasks::sleep_then_pid, 20);
+    auto b = pool.submit(pool_tasks::sleep_then_pid, 20);
+    pids.insert(a.result(20s));
+    pids.insert(b.result(20s));
+    EXPECT_EQ(pool.submit(pool_tasks::initialized).result(20s), 5);
+  }
+  EXPECT_GE(pids.size(), 4U);  // 15 calls at 2 per worker: at least 8 workers in all
+  std::vector<int> xs(100, 2);
+  const auto out = pool.map(pool_tasks::square, xs, futures::Chunksize{10}).to_vector();
+  EXPECT_EQ(out, std::vector<int>(100, 4));
+  EXPECT_EQ(pool.worker_pids().size(), 2U);
+  pool.shutdown();
+  EXPECT_TRUE(pool.worker_pids().empty());
+}
+
+TEST_P(ProcessPoolStartMethodTest, MaxTasksPerChildIsRefusedWithForkAndZero) {
+  EXPECT_THROW(futures::ProcessPoolExecutor(1, mp::get_context("fork"), std::nullopt, 3),
+               concur::ValueError);
+  EXPECT_THROW(futures::ProcessPoolExecutor(1, ctx(), std::nullopt, 0), concur::ValueError);
+}
+
 TEST_P(ProcessPoolStartMethodTest, CallableInitializerNeedsFork) {
   mp::set_start_method(GetParam(), true);
   EXPECT_THROW(futures::ProcessPoolExecutor(1, [] {}), concur::ValueError);

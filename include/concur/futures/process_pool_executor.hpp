@@ -184,13 +184,16 @@ class ProcessPoolExecutor {
   /// pool breaks.
   explicit ProcessPoolExecutor(std::optional<std::size_t> max_workers = std::nullopt,
                                std::function<void()> initializer = {});
-  /// Python: ProcessPoolExecutor(max_workers, mp_context=ctx, initializer=f, initargs=args):
-  /// workers start with ctx's method ("fork", "spawn" or "forkserver"; the latter two are
-  /// safe in a program that already runs threads), and the initializer is a registered call:
+  /// Python: ProcessPoolExecutor(max_workers, mp_context=ctx, initializer=f, initargs=args,
+  /// max_tasks_per_child=n): workers start with ctx's method ("fork", "spawn" or "forkserver";
+  /// the latter two are safe in a program that already runs threads), the initializer is a
+  /// registered call, and a worker that ran n calls (or chunks) is replaced by a fresh one
+  /// (not with "fork": ValueError, as in Python).
   ///   cf::ProcessPoolExecutor pool(4, mp::get_context("forkserver"),
-  ///                                mp::make_task_call(open_db, std::string("db.sqlite")));
+  ///                                mp::make_task_call(open_db, std::string("db.sqlite")), 100);
   ProcessPoolExecutor(std::optional<std::size_t> max_workers, const mp::Context& mp_context,
-                      std::optional<mp::TaskCall> initializer = std::nullopt);
+                      std::optional<mp::TaskCall> initializer = std::nullopt,
+                      std::optional<std::size_t> max_tasks_per_child = std::nullopt);
   ~ProcessPoolExecutor();
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
   ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
