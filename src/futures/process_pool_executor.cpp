@@ -3,13 +3,7 @@
 // not in its plumbing: each worker has its own socket, the manager hands a call to a worker
 // only when that worker is idle (so queued calls stay cancellable), and a worker's death shows
 // as its socket's EOF or its pidfd becoming readable.
-//
-// Worker -> pool messages: one status byte, then
-//   'R' the codec-encoded result,  'E' encode(tuple{type, message}) of an exception,
-//   'I' encode(tuple{type, message}) of an initializer failure (the worker then exits).
-// Pool -> worker: 'C' then encode(tuple{function name, encoded arguments}), or 'B' then
-// encode(tuple{function name, encode(vector of encoded arguments)}) for a chunk of map's calls
-// (the reply 'R' then carries encode(vector of encoded results)); EOF asks it to exit.
+// The workers' side and the messages are in process_pool_worker.cpp.
 #include "concur/futures/process_pool_executor.hpp"
 
 #include <poll.h>
@@ -41,145 +35,10 @@
 #include "concur/multiprocessing/context.hpp"
 #include "concur/multiprocessing/errors.hpp"
 #include "concur/multiprocessing/process.hpp"
+#include "process_pool_worker.hpp"
 
 namespace concur::futures {
 namespace detail_pool {
-
-namespace {
-
-constexpr char kCall = 'C';   // pool -> worker: one call
-constexpr char kChunk = 'B';  // pool -> worker: a chunk of calls of one function
-constexpr char kResult = 'R';
-constexpr char kError = 'E';
-constexpr char kInitFailed = 'I';
-
-using WireCall = std::tuple<std::string, std::string>;   // function name, encoded arguments
-using WireError = std::tuple<std::string, std::string>;  // exception type, message
-
-std::atomic<void (*)(PoolStep, int)> g_step_hook{nullptr};
-
-void step(PoolStep s, int fd) {
-  if (auto* hook = g_step_hook.load(std::memory_order_relaxed)) hook(s, fd);
-}
-
-[[noreturn]] void throw_errno(const std::string& what, int err) {
-  throw mp::OSError(what + ": " + concur::detail::errno_text(err));
-}
-
-// The exception a worker reported, as the same type when it is a standard or concur error.
-std::exception_ptr rebuild_exception(const std::string& type, const std::string& message) {
-  using std::make_exception_ptr;
-  if (type == "std::runtime_error") return make_exception_ptr(std::runtime_error(message));
-  if (type == "std::logic_error") return make_exception_ptr(std::logic_error(message));
-  if (type == "std::invalid_argument") return make_exception_ptr(std::invalid_argument(message));
-  if (type == "std::out_of_range") return make_exception_ptr(std::out_of_range(message));
-  if (type == "std::domain_error") return make_exception_ptr(std::domain_error(message));
-  if (type == "std::length_error") return make_exception_ptr(std::length_error(message));
-  if (type == "std::range_error") return make_exception_ptr(std::range_error(message));
-  if (type == "std::overflow_error") return make_exception_ptr(std::overflow_error(message));
-  if (type == "std::underflow_error") return make_exception_ptr(std::underflow_error(message));
-  if (type == "concur::Error") return make_exception_ptr(Error(message));
-  if (type == "concur::ValueError") return make_exception_ptr(ValueError(message));
-  if (type == "concur::RuntimeError") return make_exception_ptr(RuntimeError(message));
-  if (type == "concur::TimeoutError") return make_exception_ptr(TimeoutError(message));
-  if (type == "concur::mp::DecodeError") return make_exception_ptr(mp::DecodeError(message));
-  return make_exception_ptr(mp::RemoteError(type, message));
-}
-
-std::string error_message(char status) {
-  const concur::detail::ExceptionText text = concur::detail::describe_current_exception();
-  std::string out(1, status);
-  out += mp::encode(WireError(text.type, text.message));
-  return out;
-}
-
-// A worker's life: the initializer, then calls until the pool closes the socket (or the
-// pool's process is gone).
-void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>& initializer) {
-  if (initializer) {
-    try {
-      initializer();
-    } catch (...) {
-      try {
-        conn.send_bytes(error_message(kInitFailed));
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the pool is gone or sees our exit
-      }
-      return;
-    }
-  }
-  step(PoolStep::worker_started, conn.fileno());
-  for (;;) {
-    // Wake up now and then to notice a pool process that died while something else (a
-    // grandchild) still holds its end of the socket open.
-    while (!conn.poll(Timeout(std::chrono::seconds(1)))) {
-      if (::kill(parent, 0) != 0 && errno == ESRCH) return;
-    }
-    std::string message;
-    try {
-      message = conn.recv_bytes();
-    } catch (const mp::EOFError&) {
-      return;  // the pool asks us to exit
-    }
-    step(PoolStep::call_received, conn.fileno());
-    std::string reply;
-    try {
-      if (message.empty()) throw mp::DecodeError("an empty message from the pool");
-      const char kind = message[0];
-      auto [name, args] = mp::decode<WireCall>(std::string_view(message).substr(1));
-      message = {};
-      reply.push_back(kResult);
-      if (kind == kChunk) {
-        const mp::detail::TaskEntry& task = mp::detail::registered_task(name);
-        const auto chunk = mp::decode<std::vector<std::string>>(args);
-        std::vector<std::string> results;
-        results.reserve(chunk.size());
-        for (const std::string& one : chunk) results.push_back(task.invoke(one));
-        mp::codec<std::vector<std::string>>::encode(results, reply);
-      } else {
-        reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
-      }
-    } catch (...) {
-      reply = error_message(kError);
-    }
-    step(PoolStep::call_returned, conn.fileno());
-    try {
-      conn.send_bytes(reply);
-    } catch (const mp::OSError&) {
-      return;  // the pool is gone
-    }
-    step(PoolStep::result_sent, conn.fileno());
-  }
-}
-
-}  // namespace
-
-// The registered entry of a spawned or forkserver worker: connect back, say who it is, serve.
-void pool_worker_entry(const std::string& address, const std::string& token, std::string init_name,
-                       std::string init_args, int parent) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("pool worker: socket", errno);
-  mp::Connection conn(fd, true, true);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (address.size() > sizeof addr.sun_path) throw ValueError("pool worker: address too long");
-  std::memcpy(addr.sun_path, address.data(), address.size());
-  const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {  // NOLINT
-    throw_errno("pool worker: connecting to the pool", errno);
-  }
-  conn.send_bytes(token);
-  std::function<void()> initializer;
-  if (!init_name.empty()) {
-    initializer = [call = mp::TaskCall{std::move(init_name), std::move(init_args)}] {
-      (void)mp::run_task_call(call);
-    };
-  }
-  serve_calls(conn, static_cast<pid_t>(parent), initializer);
-}
-
-void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept {
-  g_step_hook.store(hook, std::memory_order_relaxed);
-}
 
 struct Worker {
   std::unique_ptr<mp::Process> process;
@@ -215,7 +74,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
 
   PoolState() {
     wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_fd < 0) throw_errno("ProcessPoolExecutor: eventfd", errno);
+    if (wake_fd < 0) mp::detail::throw_os_error("ProcessPoolExecutor: eventfd", errno);
   }
   PoolState(const PoolState&) = delete;
   PoolState& operator=(const PoolState&) = delete;
@@ -290,7 +149,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     for (std::size_t i = 0; i < max_workers; ++i) {
       int sv[2] = {-1, -1};
       if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        throw_errno("ProcessPoolExecutor: socketpair", errno);
+        mp::detail::throw_os_error("ProcessPoolExecutor: socketpair", errno);
       }
       workers.emplace_back();
       workers.back().conn = mp::Connection(sv[0], true, true);
@@ -312,14 +171,14 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   void start_fresh_workers() {
     address = std::string(1, '\0') + "concur-pool-" + concur::detail::random_hex(16);
     listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (listener < 0) throw_errno("ProcessPoolExecutor: socket", errno);
+    if (listener < 0) mp::detail::throw_os_error("ProcessPoolExecutor: socket", errno);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, address.data(), address.size());
     const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
     if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0 ||  // NOLINT
         ::listen(listener, static_cast<int>(max_workers)) != 0) {
-      throw_errno("ProcessPoolExecutor: listening for the workers", errno);
+      mp::detail::throw_os_error("ProcessPoolExecutor: listening for the workers", errno);
     }
     workers.resize(max_workers);
     for (std::size_t i = 0; i < max_workers; ++i) {
@@ -379,7 +238,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       if (left.count() <= 0) throw BrokenProcessPool("the workers did not connect within 60 s");
       if (::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1) < 0) {
         if (errno == EINTR) continue;
-        throw_errno("ProcessPoolExecutor: poll", errno);
+        mp::detail::throw_os_error("ProcessPoolExecutor: poll", errno);
       }
       // Connections first: a worker may have connected and then ended (its initializer
       // failed); what it sent explains that better than its exit.
@@ -753,5 +612,3 @@ std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {
 }
 
 }  // namespace concur::futures
-
-CONCUR_TASK(concur::futures::detail_pool::pool_worker_entry);

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <vector>
 
-#include "concur/detail/errno_text.hpp"
 #include "concur/multiprocessing/errors.hpp"
 
 namespace concur::detail {
@@ -16,7 +15,7 @@ std::string random_hex(std::size_t bytes) {
   while (got < bytes) {
     const ssize_t r = ::getrandom(raw.data() + got, bytes - got, 0);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw mp::OSError(std::string("getrandom: ") + errno_text(errno));
+    if (r < 0) mp::detail::throw_os_error("getrandom", errno);
     got += static_cast<std::size_t>(r);
   }
   static constexpr const char* kHex = "0123456789abcdef";

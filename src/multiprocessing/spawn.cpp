@@ -34,10 +34,6 @@ namespace {
 
 constexpr const char* kSpawnVar = "CONCUR_MP_SPAWN";
 
-[[noreturn]] void throw_errno(const std::string& what, int err) {
-  throw OSError(what + ": " + concur::detail::errno_text(err));
-}
-
 // argv of this program, from /proc/self/cmdline (so the child looks the same in ps).
 std::vector<std::string> own_argv() {
   std::ifstream f("/proc/self/cmdline", std::ios::binary);
@@ -59,7 +55,7 @@ void write_all(int fd, std::string_view bytes) {
     const ssize_t w = ::write(fd, bytes.data(), bytes.size());
     if (w < 0) {
       if (errno == EINTR) continue;
-      throw_errno("spawn: writing the request to the child", errno);
+      throw_os_error("spawn: writing the request to the child", errno);
     }
     bytes.remove_prefix(static_cast<std::size_t>(w));
   }
@@ -72,7 +68,7 @@ std::string read_all(int fd) {
     const ssize_t r = ::read(fd, buf, sizeof buf);
     if (r < 0) {
       if (errno == EINTR) continue;
-      throw_errno("spawned child: reading its request", errno);
+      throw_os_error("spawned child: reading its request", errno);
     }
     if (r == 0) return out;
     out.append(buf, static_cast<std::size_t>(r));
@@ -99,7 +95,7 @@ pid_t spawn_self(int fd, const char* env_var) {
   // dup2(fd, 3) when fd is already 3 would keep FD_CLOEXEC: move it out of the way first.
   int source = fd;
   if (fd == kHandoverFd) source = ::fcntl(fd, F_DUPFD_CLOEXEC, kHandoverFd + 1);
-  if (source < 0) throw_errno("spawn: fcntl", errno);
+  if (source < 0) throw_os_error("spawn: fcntl", errno);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, source, kHandoverFd);
@@ -107,14 +103,14 @@ pid_t spawn_self(int fd, const char* env_var) {
   const int rc = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (source != fd) ::close(source);
-  if (rc != 0) throw_errno("spawn: posix_spawn of /proc/self/exe", rc);
+  if (rc != 0) throw_os_error("spawn: posix_spawn of /proc/self/exe", rc);
   return pid;
 }
 
 pid_t spawn_child(const ChildSpec& spec) {
   const std::string request = encode(spec);
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("spawn: pipe2", errno);
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_os_error("spawn: pipe2", errno);
   pid_t pid = -1;
   try {
     pid = spawn_self(fds[0], kSpawnVar);

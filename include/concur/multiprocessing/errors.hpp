@@ -62,4 +62,9 @@ class RemoteError : public Error {
   std::string type_name_;
 };
 
+namespace detail {
+/// Throws OSError("WHAT: <strerror of err>").
+[[noreturn]] void throw_os_error(const std::string& what, int err);
+}  // namespace detail
+
 }  // namespace concur::mp
