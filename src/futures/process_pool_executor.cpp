@@ -585,6 +585,11 @@ ProcessPoolExecutor::~ProcessPoolExecutor() {
 
 void ProcessPoolExecutor::enqueue(detail_pool::PoolCall call) {
   detail_pool::PoolState& s = *state_;
+  if (s.owner != ::getpid()) {  // its manager thread and workers belong to another process
+    throw RuntimeError(
+        "this ProcessPoolExecutor belongs to the process that created it, not to a process "
+        "forked from it: create a pool in this process");
+  }
   {
     std::lock_guard g(s.mutex);
     if (s.broken) throw BrokenProcessPool(s.broken_reason);
@@ -602,11 +607,13 @@ void ProcessPoolExecutor::enqueue(detail_pool::PoolCall call) {
 }
 
 void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+  if (state_->owner != ::getpid()) return;  // a forked copy: nothing of it runs here
   detail_pool::request_shutdown(*state_, cancel_futures);
   if (wait) detail_pool::join_manager(*state_);
 }
 
 std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {
+  if (state_->owner != ::getpid()) return {};
   std::lock_guard g(state_->mutex);
   return state_->pids;
 }

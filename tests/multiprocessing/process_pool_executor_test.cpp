@@ -354,6 +354,24 @@ TEST_F(ProcessPoolExecutorTest, AWorkerThatExitsBreaksThePoolWithItsExitCode) {
   EXPECT_THROW(pool.submit(pool_tasks::square, 1), futures::BrokenProcessPool);
 }
 
+TEST_F(ProcessPoolExecutorTest, AForkedChildCannotUseItsParentsPool) {
+  futures::ProcessPoolExecutor pool(1);
+  EXPECT_EQ(pool.submit(pool_tasks::square, 2).result(), 4);
+  mp::Process child([&pool] {
+    try {
+      (void)pool.submit(pool_tasks::square, 3);
+      mp::exit(2);                           // accepted: its future would never complete
+    } catch (const concur::RuntimeError&) {  // NOLINT(bugprone-empty-catch): expected
+    }
+    pool.shutdown();  // a no-op in the child: neither hangs nor touches the parent's workers
+    if (!pool.worker_pids().empty()) mp::exit(3);
+  });
+  child.start();
+  ASSERT_TRUE(child.join(concur::Timeout(20s)));
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_EQ(pool.submit(pool_tasks::square, 4).result(), 16);  // the parent's pool still works
+}
+
 TEST_F(ProcessPoolExecutorTest, StressManyCallsFromSeveralThreads) {
   futures::ProcessPoolExecutor pool(3);
   constexpr int kThreads = 4;

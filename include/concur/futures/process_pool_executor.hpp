@@ -9,6 +9,8 @@
 // mp::RemoteError. A worker that dies (SIGKILL, a crash, exit()) breaks the pool: its call, the
 // other running calls and the queued ones fail with BrokenProcessPool, the other workers are
 // stopped, and later submits throw BrokenProcessPool. The destructor is shutdown(wait=true).
+// A pool belongs to the process that created it: in a process forked from that one, submit
+// throws RuntimeError and shutdown does nothing.
 //   int square(int x) { return x * x; }
 //   CONCUR_TASK(square);                                        // at namespace scope
 //   concur::futures::ProcessPoolExecutor pool(4);
