@@ -94,11 +94,13 @@ void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>
       reply.push_back(kResult);
       if (kind == kChunk) {
         const mp::detail::TaskEntry& task = mp::detail::registered_task(name);
-        const auto chunk = mp::decode<std::vector<std::string>>(args);
-        std::vector<std::string> results;
-        results.reserve(chunk.size());
-        for (const std::string& one : chunk) results.push_back(task.invoke(one));
-        mp::codec<std::vector<std::string>>::encode(results, reply);
+        std::string_view calls = args;
+        std::string_view one;
+        while (next_frame(calls, one)) {
+          const std::size_t start = begin_frame(reply);
+          task.invoke_into(one, reply);
+          end_frame(reply, start);
+        }
       } else {
         reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
       }

@@ -4,8 +4,9 @@
 //   'R' the codec-encoded result,  'E' encode(tuple{type, message}) of an exception,
 //   'I' encode(tuple{type, message}) of an initializer failure (the worker then exits).
 // Pool -> worker: 'C' then encode(tuple{function name, encoded arguments}), or 'B' then
-// encode(tuple{function name, encode(vector of encoded arguments)}) for a chunk of map's calls
-// (the reply 'R' then carries encode(vector of encoded results)); EOF asks it to exit.
+// encode(tuple{function name, frames of encoded arguments}) for a chunk of map's calls (the
+// reply 'R' then carries frames of encoded results; a frame is a 4-byte length and the bytes);
+// EOF asks it to exit.
 #pragma once
 
 #include <sys/types.h>

@@ -248,6 +248,36 @@ TEST_F(ProcessPoolExecutorTest, MapInChunks) {
       pool.map(pool_tasks::square, std::vector<int>{}, futures::Chunksize{8}).to_vector().empty());
 }
 
+TEST(ProcessPoolChunkFrames, RoundTripAndTornFrames) {
+  namespace dp = futures::detail_pool;
+  std::string buf;
+  for (const std::string& part :
+       std::vector<std::string>{"", "a", "hello", std::string(70000, 'x')}) {
+    const std::size_t start = dp::begin_frame(buf);
+    buf += part;
+    dp::end_frame(buf, start);
+  }
+  std::string_view rest = buf;
+  std::string_view frame;
+  std::vector<std::string> parts;
+  while (dp::next_frame(rest, frame)) parts.emplace_back(frame);
+  ASSERT_EQ(parts.size(), 4U);
+  EXPECT_EQ(parts[0], "");
+  EXPECT_EQ(parts[2], "hello");
+  EXPECT_EQ(parts[3].size(), 70000U);
+  // The first three frames take 4 + 0, 4 + 1 and 4 + 5 bytes; cut the fourth in its header,
+  // then in its body.
+  for (const std::size_t keep : {18U + 2U, 18U + 4U + 100U}) {
+    std::string_view torn = std::string_view(buf).substr(0, keep);
+    EXPECT_THROW(
+        {
+          while (dp::next_frame(torn, frame)) {
+          }
+        },
+        mp::DecodeError);
+  }
+}
+
 TEST_F(ProcessPoolExecutorTest, AnExceptionFailsTheRestOfItsChunk) {
   futures::ProcessPoolExecutor pool(2);
   std::vector<int> xs;

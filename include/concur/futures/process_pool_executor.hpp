@@ -21,7 +21,10 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -68,17 +71,44 @@ void complete_with(concur::detail::FutureCore& future, std::string_view result) 
 template <class R>
 using MapValue = std::conditional_t<std::is_void_v<R>, std::nullptr_t, R>;
 
+// A chunk's calls (and results) travel as frames: a 4-byte length, then that many bytes.
+using FrameLength = std::uint32_t;
+
+/// Starts a frame in `out`; returns where its length goes (see end_frame).
+inline std::size_t begin_frame(std::string& out) {
+  out.append(sizeof(FrameLength), '\0');
+  return out.size();
+}
+/// Writes the length of the frame begun at `start` (ValueError beyond 4 GiB).
+inline void end_frame(std::string& out, std::size_t start) {
+  const std::size_t n = out.size() - start;
+  if (n > std::numeric_limits<FrameLength>::max()) throw ValueError("a map call over 4 GiB");
+  const auto length = static_cast<FrameLength>(n);
+  std::memcpy(out.data() + start - sizeof length, &length, sizeof length);
+}
+/// Takes the next frame off `rest`; false when `rest` is empty. DecodeError for a torn frame.
+inline bool next_frame(std::string_view& rest, std::string_view& frame) {
+  if (rest.empty()) return false;
+  FrameLength length = 0;
+  if (rest.size() < sizeof length) throw mp::DecodeError("a torn frame in a chunk");
+  std::memcpy(&length, rest.data(), sizeof length);
+  rest.remove_prefix(sizeof length);
+  if (rest.size() < length) throw mp::DecodeError("a frame longer than its chunk");
+  frame = rest.substr(0, length);
+  rest.remove_prefix(length);
+  return true;
+}
+
 /// Completes a chunk's future with the decoded results of its calls.
 template <class R>
 void complete_chunk(concur::detail::FutureCore& future, std::string_view result) {
-  auto results = mp::decode<std::vector<std::string>>(result);
   std::vector<MapValue<R>> values;
-  values.reserve(results.size());
-  for (const std::string& one : results) {
+  std::string_view frame;
+  while (next_frame(result, frame)) {
     if constexpr (std::is_void_v<R>) {
       values.push_back(nullptr);
     } else {
-      values.push_back(mp::decode<R>(one));
+      values.push_back(mp::decode<R>(frame));
     }
   }
   static_cast<concur::detail::FutureState<std::vector<MapValue<R>>>&>(future).set_value(
@@ -282,27 +312,32 @@ class ProcessPoolExecutor {
       std::vector<Future<Values>> chunks;
       std::vector<std::size_t> sizes;
       std::string name;
-      std::vector<std::string> args;
+      std::string args;  // frames, one per call
+      std::size_t calls = 0;
       const auto send_chunk = [&] {
         auto state = std::make_shared<concur::detail::FutureState<Values>>();
         chunks.emplace_back(state);
-        sizes.push_back(args.size());
-        enqueue(detail_pool::PoolCall{mp::TaskCall{name, mp::encode(args)}, std::move(state),
+        sizes.push_back(calls);
+        enqueue(detail_pool::PoolCall{mp::TaskCall{name, std::move(args)}, std::move(state),
                                       &detail_pool::complete_chunk<R>, true});
         args.clear();
+        calls = 0;
       };
       try {
         for (; more(); next()) {
+          const std::size_t start = detail_pool::begin_frame(args);
           if (name.empty()) {  // checks the registration once
             mp::TaskCall first = mp::make_task_call(fn, *std::get<I>(iters)...);
             name = std::move(first.name);
-            args.push_back(std::move(first.args));
+            args += first.args;
           } else {
-            args.push_back(mp::encode(std::tuple<std::decay_t<P>...>(*std::get<I>(iters)...)));
+            mp::codec<std::tuple<std::decay_t<P>...>>::encode(
+                std::tuple<std::decay_t<P>...>(*std::get<I>(iters)...), args);
           }
-          if (args.size() == chunk) send_chunk();
+          detail_pool::end_frame(args, start);
+          if (++calls == chunk) send_chunk();
         }
-        if (!args.empty()) send_chunk();
+        if (calls != 0) send_chunk();
       } catch (...) {
         for (auto& f : chunks) f.cancel();
         throw;

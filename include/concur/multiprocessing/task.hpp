@@ -32,6 +32,8 @@ struct TaskEntry {
   std::string name;
   FunctionId id = nullptr;
   std::string (*invoke)(std::string_view encoded_args) = nullptr;
+  /// As invoke, but appends the encoded result to `out` (no string of its own per call).
+  void (*invoke_into)(std::string_view encoded_args, std::string& out) = nullptr;
 };
 
 /// Adds an entry; a second function under the same name is a programming error and aborts
@@ -68,14 +70,18 @@ struct TaskInvoker;
 
 template <class R, class... P, R (*Fn)(P...)>
 struct TaskInvoker<Fn> {
-  static std::string invoke(std::string_view encoded_args) {
+  static void invoke_into(std::string_view encoded_args, std::string& out) {
     auto args = decode<std::tuple<std::decay_t<P>...>>(encoded_args);
     if constexpr (std::is_void_v<R>) {
       std::apply(Fn, std::move(args));
-      return {};
     } else {
-      return encode(std::apply(Fn, std::move(args)));
+      codec<R>::encode(std::apply(Fn, std::move(args)), out);
     }
+  }
+  static std::string invoke(std::string_view encoded_args) {
+    std::string out;
+    invoke_into(encoded_args, out);
+    return out;
   }
 };
 
@@ -85,7 +91,7 @@ struct TaskRegistration {
     static_assert(encodable_signature(Fn),
                   "CONCUR_TASK: every parameter and the result need a concur::mp::codec");
     register_task(TaskEntry{name, reinterpret_cast<FunctionId>(Fn),  // NOLINT
-                            &TaskInvoker<Fn>::invoke});
+                            &TaskInvoker<Fn>::invoke, &TaskInvoker<Fn>::invoke_into});
   }
 };
 
