@@ -278,6 +278,14 @@ TEST(ProcessPoolChunkFrames, RoundTripAndTornFrames) {
   }
 }
 
+TEST(ProcessPoolChunkFrames, AChunkWithTheWrongNumberOfResultsIsADecodeError) {
+  futures::Future<std::vector<int>> short_chunk;
+  short_chunk.set_result(std::vector<int>{1});
+  futures::ChunkedMapResults<int> results({short_chunk}, {2}, concur::Timeout{});
+  EXPECT_THROW((void)results.to_vector(), mp::DecodeError);
+  EXPECT_THROW((void)*results.begin(), mp::DecodeError);
+}
+
 TEST_F(ProcessPoolExecutorTest, AnExceptionFailsTheRestOfItsChunk) {
   futures::ProcessPoolExecutor pool(2);
   std::vector<int> xs;

@@ -50,7 +50,7 @@ namespace detail_pool {
 
 /// One submitted call (or a chunk of map's calls) waiting for, or running in, a worker.
 struct PoolCall {
-  mp::TaskCall call;  ///< for a chunk: args is encode(vector of each call's encoded arguments)
+  mp::TaskCall call;  ///< for a chunk: args holds one frame of encoded arguments per call
   std::shared_ptr<concur::detail::FutureCore> future;
   /// Decodes the worker's encoded result into the future (throws DecodeError on bad bytes).
   void (*complete)(concur::detail::FutureCore& future, std::string_view result) = nullptr;
@@ -195,7 +195,12 @@ class ChunkedMapResults {
  private:
   const std::vector<value_type>& chunk(std::size_t c) {
     const Timeout left = deadline_.is_never() ? Timeout{} : Timeout(deadline_.remaining());
-    return chunks_[c].result(left);
+    const std::vector<value_type>& values = chunks_[c].result(left);
+    if (values.size() != sizes_[c]) {  // the iterator indexes by sizes_: never trust the worker
+      throw mp::DecodeError("a chunk of " + std::to_string(sizes_[c]) + " calls came back with " +
+                            std::to_string(values.size()) + " results");
+    }
+    return values;
   }
   std::vector<Future<std::vector<value_type>>> chunks_;
   std::vector<std::size_t> sizes_;
