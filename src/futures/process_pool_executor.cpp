@@ -9,21 +9,16 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 
 #include "concur/detail/deadline.hpp"
@@ -39,6 +34,22 @@
 
 namespace concur::futures {
 namespace detail_pool {
+
+// Waits up to `grace` for the process to end, then SIGKILLs and reaps it.
+void join_or_kill(mp::Process& process, Timeout grace) {
+  if (!process.join(grace)) {
+    process.kill();
+    process.join();
+  }
+}
+
+// "exit code N" or "killed by signal N" once it ended within a second; `otherwise` if not.
+std::string how_it_ended(mp::Process& process, const std::string& otherwise) {
+  if (!process.join(Timeout(std::chrono::seconds(1)))) return otherwise;
+  const int code = *process.exitcode();
+  return code < 0 ? "killed by signal " + std::to_string(-code)
+                  : "exit code " + std::to_string(code);
+}
 
 struct Worker {
   std::unique_ptr<mp::Process> process;
@@ -102,9 +113,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   }
 
   [[nodiscard]] std::function<void()> initializer_for_worker() const {
-    if (initializer) return initializer;
-    if (initializer_call) return [call = *initializer_call] { (void)mp::run_task_call(call); };
-    return {};
+    return initializer ? initializer : initializer_running(initializer_call);
   }
 
   // ------------------------------------------------------------ in the pool's process
@@ -172,11 +181,8 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     address = std::string(1, '\0') + "concur-pool-" + concur::detail::random_hex(16);
     listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (listener < 0) mp::detail::throw_os_error("ProcessPoolExecutor: socket", errno);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, address.data(), address.size());
-    const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0 ||  // NOLINT
+    const AbstractAddress at(address);
+    if (::bind(listener, at.sockaddr_ptr(), at.length) != 0 ||
         ::listen(listener, static_cast<int>(max_workers)) != 0) {
       mp::detail::throw_os_error("ProcessPoolExecutor: listening for the workers", errno);
     }
@@ -218,10 +224,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   void replace_worker(std::size_t i) {
     Worker& w = workers[i];
     w.conn.close();
-    if (!w.process->join(Timeout(std::chrono::seconds(10)))) {
-      w.process->kill();
-      w.process->join();
-    }
+    join_or_kill(*w.process, Timeout(std::chrono::seconds(10)));
     start_fresh_worker(i);
     std::lock_guard g(mutex);
     if (i < pids.size()) pids[i] = *w.process->pid();
@@ -245,11 +248,8 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       if (fds[0].revents != 0) connected += accept_pending();
       for (std::size_t i = 0; i < workers.size(); ++i) {
         if (fds[1 + i].revents != 0 && workers[i].conn.closed()) {
-          (void)workers[i].process->join(Timeout(std::chrono::seconds(1)));
-          const std::optional<int> code = workers[i].process->exitcode();
           throw BrokenProcessPool("a worker process ended before it connected to the pool (" +
-                                  (code ? "exit code " + std::to_string(*code) : "still there") +
-                                  ")");
+                                  how_it_ended(*workers[i].process, "still there") + ")");
         }
       }
     }
@@ -424,18 +424,11 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
       }
     } catch (const Error&) {  // NOLINT(bugprone-empty-catch): EOF or a torn frame, as expected
     }
-    std::string how;
-    if (w.process->join(Timeout(std::chrono::seconds(1)))) {
-      const int code = *w.process->exitcode();
-      how = code < 0 ? "killed by signal " + std::to_string(-code)
-                     : "exit code " + std::to_string(code);
-    } else {
-      how = "its socket closed";
-    }
     break_pool(
         "A process in the process pool was terminated abruptly while the future was running or "
         "pending (worker pid " +
-        std::to_string(*w.process->pid()) + ", " + how + ")");
+        std::to_string(*w.process->pid()) + ", " + how_it_ended(*w.process, "its socket closed") +
+        ")");
   }
 
   // Marks the pool broken and fails every running and queued call.
@@ -468,10 +461,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     for (Worker& w : workers) {
       if (!w.process) continue;
       if (terminate) w.process->terminate();
-      if (!w.process->join(Timeout(std::chrono::seconds(terminate ? 1 : 10)))) {
-        w.process->kill();
-        w.process->join();
-      }
+      join_or_kill(*w.process, Timeout(std::chrono::seconds(terminate ? 1 : 10)));
     }
     std::lock_guard g(mutex);
     pids.clear();
@@ -561,10 +551,9 @@ ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
                                          const mp::Context& mp_context,
                                          std::optional<mp::TaskCall> initializer,
                                          std::optional<std::size_t> max_tasks_per_child)
-    : max_workers_(max_workers.value_or(default_process_workers())),
-      state_(std::make_shared<detail_pool::PoolState>()) {
-  if (max_workers_ == 0) throw ValueError("max_workers must be greater than 0");
-  state_->max_workers = max_workers_;
+    : state_(std::make_shared<detail_pool::PoolState>()) {
+  state_->max_workers = max_workers.value_or(default_process_workers());
+  if (state_->max_workers == 0) throw ValueError("max_workers must be greater than 0");
   state_->start_method = mp_context.get_start_method();
   state_->initializer_call = std::move(initializer);
   if (max_tasks_per_child) {
@@ -610,6 +599,10 @@ void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   if (state_->owner != ::getpid()) return;  // a forked copy: nothing of it runs here
   detail_pool::request_shutdown(*state_, cancel_futures);
   if (wait) detail_pool::join_manager(*state_);
+}
+
+std::size_t ProcessPoolExecutor::max_workers() const noexcept {
+  return state_->max_workers;
 }
 
 std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {

@@ -92,8 +92,8 @@ void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>
       auto [name, args] = mp::decode<WireCall>(std::string_view(message).substr(1));
       message = {};
       reply.push_back(kResult);
+      const mp::detail::TaskEntry& task = mp::detail::registered_task(name);
       if (kind == kChunk) {
-        const mp::detail::TaskEntry& task = mp::detail::registered_task(name);
         std::string_view calls = args;
         std::string_view one;
         while (next_frame(calls, one)) {
@@ -102,7 +102,7 @@ void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>
           end_frame(reply, start);
         }
       } else {
-        reply += mp::run_task_call(mp::TaskCall{std::move(name), std::move(args)});
+        task.invoke_into(args, reply);
       }
     } catch (...) {
       reply = error_message(kError);
@@ -122,22 +122,26 @@ void pool_worker_entry(const std::string& address, const std::string& token, std
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) mp::detail::throw_os_error("pool worker: socket", errno);
   mp::Connection conn(fd, true, true);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (address.size() > sizeof addr.sun_path) throw ValueError("pool worker: address too long");
-  std::memcpy(addr.sun_path, address.data(), address.size());
-  const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {  // NOLINT
+  const AbstractAddress to(address);
+  if (::connect(fd, to.sockaddr_ptr(), to.length) != 0) {
     mp::detail::throw_os_error("pool worker: connecting to the pool", errno);
   }
   conn.send_bytes(token);
-  std::function<void()> initializer;
-  if (!init_name.empty()) {
-    initializer = [call = mp::TaskCall{std::move(init_name), std::move(init_args)}] {
-      (void)mp::run_task_call(call);
-    };
-  }
-  serve_calls(conn, static_cast<pid_t>(parent), initializer);
+  std::optional<mp::TaskCall> initializer;
+  if (!init_name.empty()) initializer = mp::TaskCall{std::move(init_name), std::move(init_args)};
+  serve_calls(conn, static_cast<pid_t>(parent), initializer_running(initializer));
+}
+
+AbstractAddress::AbstractAddress(const std::string& name) {
+  addr.sun_family = AF_UNIX;
+  if (name.size() > sizeof addr.sun_path) throw ValueError("a socket name over 108 bytes");
+  std::memcpy(addr.sun_path, name.data(), name.size());
+  length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
+}
+
+std::function<void()> initializer_running(const std::optional<mp::TaskCall>& call) {
+  if (!call) return {};
+  return [call = *call] { (void)mp::run_task_call(call); };
 }
 
 void set_pool_step_hook(void (*hook)(PoolStep step, int socket_fd)) noexcept {

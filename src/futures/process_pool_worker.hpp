@@ -9,14 +9,18 @@
 // EOF asks it to exit.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <tuple>
 
 #include "concur/multiprocessing/connection.hpp"
+#include "concur/multiprocessing/task.hpp"
 
 namespace concur::futures::detail_pool {
 
@@ -36,6 +40,20 @@ std::exception_ptr rebuild_exception(const std::string& type, const std::string&
 /// A worker's life: the initializer, then calls until the pool closes the socket (or the
 /// pool's process `parent` is gone).
 void serve_calls(mp::Connection& conn, pid_t parent, const std::function<void()>& initializer);
+
+/// A Unix socket address in the abstract namespace (`name` starts with '\0'), for bind() by
+/// the pool and connect() by a spawn / forkserver worker. ValueError when the name is too long.
+struct AbstractAddress {
+  explicit AbstractAddress(const std::string& name);
+  [[nodiscard]] const sockaddr* sockaddr_ptr() const noexcept {
+    return reinterpret_cast<const sockaddr*>(&addr);  // NOLINT: the sockets API's own cast
+  }
+  sockaddr_un addr{};
+  socklen_t length = 0;
+};
+
+/// The worker's initializer for a registered call (empty function for none).
+std::function<void()> initializer_running(const std::optional<mp::TaskCall>& call);
 
 /// The registered (CONCUR_TASK) entry of a spawn or forkserver worker: connects to the pool at
 /// `address` (an abstract socket name), sends `token`, runs the initializer call if any, serves.

@@ -84,7 +84,9 @@ const TaskEntry& registered_task(std::string_view name) {
 }  // namespace detail
 
 std::string run_task_call(const TaskCall& call) {
-  return detail::registered_task(call.name).invoke(call.args);
+  std::string result;
+  detail::registered_task(call.name).invoke_into(call.args, result);
+  return result;
 }
 
 }  // namespace concur::mp

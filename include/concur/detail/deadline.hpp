@@ -42,6 +42,10 @@ class Deadline {
     const std::int64_t left = at_ns_ - monotonic_ns();
     return std::chrono::nanoseconds{left > 0 ? left : 0};
   }
+  /// What is left as a Timeout for another wait (forever when is_never()).
+  [[nodiscard]] Timeout timeout_left() const noexcept {
+    return is_never() ? Timeout{} : Timeout(remaining());
+  }
   [[nodiscard]] timespec as_timespec() const noexcept {
     return timespec{static_cast<time_t>(at_ns_ / 1'000'000'000),
                     static_cast<long>(at_ns_ % 1'000'000'000)};

@@ -46,8 +46,7 @@ class MapResults {
     iterator(MapResults* owner, std::size_t i) : owner_(owner), i_(i) {}
     value_type operator*() const {
       const Future<R>& f = owner_->futures_[i_];
-      const Timeout left =
-          owner_->deadline_.is_never() ? Timeout{} : Timeout(owner_->deadline_.remaining());
+      const Timeout left = owner_->deadline_.timeout_left();
       if constexpr (std::is_void_v<R>) {
         f.result(left);
         return nullptr;

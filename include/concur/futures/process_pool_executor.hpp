@@ -194,8 +194,7 @@ class ChunkedMapResults {
 
  private:
   const std::vector<value_type>& chunk(std::size_t c) {
-    const Timeout left = deadline_.is_never() ? Timeout{} : Timeout(deadline_.remaining());
-    const std::vector<value_type>& values = chunks_[c].result(left);
+    const std::vector<value_type>& values = chunks_[c].result(deadline_.timeout_left());
     if (values.size() != sizes_[c]) {  // the iterator indexes by sizes_: never trust the worker
       throw mp::DecodeError("a chunk of " + std::to_string(sizes_[c]) + " calls came back with " +
                             std::to_string(values.size()) + " results");
@@ -274,7 +273,7 @@ class ProcessPoolExecutor {
   /// workers exited; cancel_futures=true cancels the calls no worker has taken yet.
   void shutdown(bool wait = true, bool cancel_futures = false);
 
-  [[nodiscard]] std::size_t max_workers() const noexcept { return max_workers_; }
+  [[nodiscard]] std::size_t max_workers() const noexcept;
   /// The workers' pids (empty before the first submit and after the workers ended).
   [[nodiscard]] std::vector<pid_t> worker_pids() const;
 
@@ -351,7 +350,6 @@ class ProcessPoolExecutor {
     }
   }
 
-  std::size_t max_workers_;
   std::shared_ptr<detail_pool::PoolState> state_;
 };
 

@@ -26,13 +26,11 @@ namespace detail {
 /// Type-erased identity of a function: its address.
 using FunctionId = void (*)();
 
-/// One registered function: decodes its arguments, calls it and encodes its result (an
-/// empty string for void).
+/// One registered function: decodes its arguments, calls it and appends its encoded result
+/// to `out` (nothing for void).
 struct TaskEntry {
   std::string name;
   FunctionId id = nullptr;
-  std::string (*invoke)(std::string_view encoded_args) = nullptr;
-  /// As invoke, but appends the encoded result to `out` (no string of its own per call).
   void (*invoke_into)(std::string_view encoded_args, std::string& out) = nullptr;
 };
 
@@ -78,11 +76,6 @@ struct TaskInvoker<Fn> {
       codec<R>::encode(std::apply(Fn, std::move(args)), out);
     }
   }
-  static std::string invoke(std::string_view encoded_args) {
-    std::string out;
-    invoke_into(encoded_args, out);
-    return out;
-  }
 };
 
 template <auto Fn>
@@ -91,7 +84,7 @@ struct TaskRegistration {
     static_assert(encodable_signature(Fn),
                   "CONCUR_TASK: every parameter and the result need a concur::mp::codec");
     register_task(TaskEntry{name, reinterpret_cast<FunctionId>(Fn),  // NOLINT
-                            &TaskInvoker<Fn>::invoke, &TaskInvoker<Fn>::invoke_into});
+                            &TaskInvoker<Fn>::invoke_into});
   }
 };
 
