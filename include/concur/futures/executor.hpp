@@ -91,6 +91,32 @@ template <class Rep, class Period>
 inline constexpr bool is_timeout_like_v<std::chrono::duration<Rep, Period>&> = true;
 template <class Rep, class Period>
 inline constexpr bool is_timeout_like_v<const std::chrono::duration<Rep, Period>&> = true;
+
+/// map's first N arguments in `all` are ranges, then perhaps a timeout (a later argument, such
+/// as a process pool's chunk size, is not looked at): calls body(timeout, index_sequence of
+/// the ranges) and returns what it returns.
+template <std::size_t N, class Tuple, class Body>
+auto with_map_timeout(Tuple& all, Body&& body) {
+  using Last = std::remove_cvref_t<std::tuple_element_t<N - 1, Tuple>>;
+  if constexpr (is_timeout_like_v<Last>) {
+    static_assert(N >= 2, "map needs at least one range before the timeout");
+    return body(Timeout(std::get<N - 1>(all)), std::make_index_sequence<N - 1>{});
+  } else {
+    return body(Timeout{}, std::make_index_sequence<N>{});
+  }
+}
+
+/// Calls each(elements...) at every position of the ranges all[I...], in order; the shortest
+/// range decides how many (Python's zip).
+template <class Tuple, std::size_t... I, class Each>
+void for_each_zipped(Tuple& all, std::index_sequence<I...> /*unused*/, Each&& each) {
+  auto iters = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
+  auto ends = std::make_tuple(std::ranges::end(std::get<I>(all))...);
+  while (((std::get<I>(iters) != std::get<I>(ends)) && ...)) {
+    each(*std::get<I>(iters)...);
+    (++std::get<I>(iters), ...);
+  }
+}
 }  // namespace detail_ex
 
 class Executor {
@@ -119,15 +145,8 @@ class Executor {
   auto map(F&& f, Rest&&... rest) {
     static_assert(sizeof...(Rest) >= 1, "map needs at least one range");
     auto all = std::forward_as_tuple(std::forward<Rest>(rest)...);
-    constexpr std::size_t kArgs = sizeof...(Rest);
-    using Last = std::tuple_element_t<kArgs - 1, std::tuple<Rest...>>;
-    if constexpr (detail_ex::is_timeout_like_v<Last>) {
-      static_assert(kArgs >= 2, "map needs at least one range before the timeout");
-      return map_ranges(Timeout(std::get<kArgs - 1>(all)), f, all,
-                        std::make_index_sequence<kArgs - 1>{});
-    } else {
-      return map_ranges(Timeout{}, f, all, std::make_index_sequence<kArgs>{});
-    }
+    return detail_ex::with_map_timeout<sizeof...(Rest)>(
+        all, [&](Timeout timeout, auto ranges) { return map_ranges(timeout, f, all, ranges); });
   }
 
   /// Stops accepting work; wait=true blocks until running and queued calls finish;
@@ -140,16 +159,13 @@ class Executor {
 
  private:
   template <class F, class Tuple, std::size_t... I>
-  auto map_ranges(Timeout timeout, F& f, Tuple& all, std::index_sequence<I...> /*unused*/) {
+  auto map_ranges(Timeout timeout, F& f, Tuple& all, std::index_sequence<I...> ranges) {
     using R = std::invoke_result_t<std::decay_t<F>&,
                                    std::ranges::range_value_t<std::tuple_element_t<I, Tuple>>&...>;
     std::vector<Future<R>> futures;
-    auto iters = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
-    auto ends = std::make_tuple(std::ranges::end(std::get<I>(all))...);
-    while (((std::get<I>(iters) != std::get<I>(ends)) && ...)) {
-      futures.push_back(submit(f, *std::get<I>(iters)...));
-      (++std::get<I>(iters), ...);
-    }
+    detail_ex::for_each_zipped(all, ranges, [&](auto&&... xs) {
+      futures.push_back(submit(f, std::forward<decltype(xs)>(xs)...));
+    });
     return MapResults<R>(std::move(futures), timeout);
   }
 };

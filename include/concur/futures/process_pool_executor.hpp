@@ -263,9 +263,12 @@ class ProcessPoolExecutor {
       static_assert(kArgs >= 2, "map needs at least one range before the chunk size");
       const std::size_t chunk = std::get<kArgs - 1>(all).value;
       if (chunk == 0) throw ValueError("chunksize must be >= 1");
-      return map_timed(std::true_type{}, fn, chunk, all, std::make_index_sequence<kArgs - 1>{});
+      return detail_ex::with_map_timeout<kArgs - 1>(all, [&](Timeout timeout, auto ranges) {
+        return map_chunked(timeout, chunk, fn, all, ranges);
+      });
     } else {
-      return map_timed(std::false_type{}, fn, 1, all, std::make_index_sequence<kArgs>{});
+      return detail_ex::with_map_timeout<kArgs>(
+          all, [&](Timeout timeout, auto ranges) { return map_each(timeout, fn, all, ranges); });
     }
   }
 
@@ -280,74 +283,60 @@ class ProcessPoolExecutor {
  private:
   void enqueue(detail_pool::PoolCall call);
 
-  // all[I...] are the ranges, then perhaps a timeout. Not Chunked: one future per call.
-  template <class Chunked, class R, class... P, class Tuple, std::size_t... I>
-  auto map_timed(Chunked chunked, R (*fn)(P...), std::size_t chunk, Tuple& all,
-                 std::index_sequence<I...> /*unused*/) {
-    constexpr std::size_t kLast = sizeof...(I) - 1;
-    if constexpr (detail_ex::is_timeout_like_v<
-                      std::remove_cvref_t<std::tuple_element_t<kLast, Tuple>>>) {
-      static_assert(kLast >= 1, "map needs at least one range before the timeout");
-      return map_ranges(chunked, Timeout(std::get<kLast>(all)), chunk, fn, all,
-                        std::make_index_sequence<kLast>{});
-    } else {
-      return map_ranges(chunked, Timeout{}, chunk, fn, all, std::make_index_sequence<kLast + 1>{});
+  // One future per call.
+  template <class R, class... P, class Tuple, class Ranges>
+  MapResults<R> map_each(Timeout timeout, R (*fn)(P...), Tuple& all, Ranges ranges) {
+    std::vector<Future<R>> futures;
+    try {
+      detail_ex::for_each_zipped(all, ranges, [&](auto&&... xs) {
+        futures.push_back(submit(fn, std::forward<decltype(xs)>(xs)...));
+      });
+    } catch (...) {
+      for (auto& f : futures) f.cancel();
+      throw;
     }
+    return MapResults<R>(std::move(futures), timeout);
   }
 
-  template <class Chunked, class R, class... P, class Tuple, std::size_t... I>
-  auto map_ranges(Chunked /*unused*/, Timeout timeout, std::size_t chunk, R (*fn)(P...), Tuple& all,
-                  std::index_sequence<I...> /*unused*/) {
-    auto iters = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
-    auto ends = std::make_tuple(std::ranges::end(std::get<I>(all))...);
-    const auto more = [&] { return ((std::get<I>(iters) != std::get<I>(ends)) && ...); };
-    const auto next = [&] { (++std::get<I>(iters), ...); };
-    if constexpr (!Chunked::value) {
-      std::vector<Future<R>> futures;
-      try {
-        for (; more(); next()) futures.push_back(submit(fn, *std::get<I>(iters)...));
-      } catch (...) {
-        for (auto& f : futures) f.cancel();
-        throw;
-      }
-      return MapResults<R>(std::move(futures), timeout);
-    } else {
-      using Values = std::vector<detail_pool::MapValue<R>>;
-      std::vector<Future<Values>> chunks;
-      std::vector<std::size_t> sizes;
-      std::string name;
-      std::string args;  // frames, one per call
-      std::size_t calls = 0;
-      const auto send_chunk = [&] {
-        auto state = std::make_shared<concur::detail::FutureState<Values>>();
-        chunks.emplace_back(state);
-        sizes.push_back(calls);
-        enqueue(detail_pool::PoolCall{mp::TaskCall{name, std::move(args)}, std::move(state),
-                                      &detail_pool::complete_chunk<R>, true});
-        args.clear();
-        calls = 0;
-      };
-      try {
-        for (; more(); next()) {
-          const std::size_t start = detail_pool::begin_frame(args);
-          if (name.empty()) {  // checks the registration once
-            mp::TaskCall first = mp::make_task_call(fn, *std::get<I>(iters)...);
-            name = std::move(first.name);
-            args += first.args;
-          } else {
-            mp::codec<std::tuple<std::decay_t<P>...>>::encode(
-                std::tuple<std::decay_t<P>...>(*std::get<I>(iters)...), args);
-          }
-          detail_pool::end_frame(args, start);
-          if (++calls == chunk) send_chunk();
+  // `chunk` calls per message, one future per chunk.
+  template <class R, class... P, class Tuple, class Ranges>
+  ChunkedMapResults<R> map_chunked(Timeout timeout, std::size_t chunk, R (*fn)(P...), Tuple& all,
+                                   Ranges ranges) {
+    using Values = std::vector<detail_pool::MapValue<R>>;
+    std::vector<Future<Values>> chunks;
+    std::vector<std::size_t> sizes;
+    std::string name;
+    std::string args;  // frames, one per call
+    std::size_t calls = 0;
+    const auto send_chunk = [&] {
+      auto state = std::make_shared<concur::detail::FutureState<Values>>();
+      chunks.emplace_back(state);
+      sizes.push_back(calls);
+      enqueue(detail_pool::PoolCall{mp::TaskCall{name, std::move(args)}, std::move(state),
+                                    &detail_pool::complete_chunk<R>, true});
+      args.clear();
+      calls = 0;
+    };
+    try {
+      detail_ex::for_each_zipped(all, ranges, [&](auto&&... xs) {
+        const std::size_t start = detail_pool::begin_frame(args);
+        if (name.empty()) {  // checks the registration once
+          mp::TaskCall first = mp::make_task_call(fn, std::forward<decltype(xs)>(xs)...);
+          name = std::move(first.name);
+          args += first.args;
+        } else {
+          mp::codec<std::tuple<std::decay_t<P>...>>::encode(
+              std::tuple<std::decay_t<P>...>(std::forward<decltype(xs)>(xs)...), args);
         }
-        if (calls != 0) send_chunk();
-      } catch (...) {
-        for (auto& f : chunks) f.cancel();
-        throw;
-      }
-      return ChunkedMapResults<R>(std::move(chunks), std::move(sizes), timeout);
+        detail_pool::end_frame(args, start);
+        if (++calls == chunk) send_chunk();
+      });
+      if (calls != 0) send_chunk();
+    } catch (...) {
+      for (auto& f : chunks) f.cancel();
+      throw;
     }
+    return ChunkedMapResults<R>(std::move(chunks), std::move(sizes), timeout);
   }
 
   std::shared_ptr<detail_pool::PoolState> state_;
