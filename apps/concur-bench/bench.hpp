@@ -102,6 +102,9 @@ std::vector<Impl> measure_interleaved(const std::vector<Contender>& contenders, 
 Impl run_python(const Options& opt, const std::string& workload, std::int64_t items, int repeat,
                 const std::string& extra_args, std::string& error);
 
+/// Marks the workload failed with `error` when `error` is not empty.
+void record_error(WorkloadResult& r, const std::string& error);
+
 /// Adds ratio rows (concur rate / other rate) for every available other implementation.
 /// `targets` maps an implementation name to its target ratio.
 void add_ratios(WorkloadResult& r, const std::vector<std::pair<std::string, double>>& targets);

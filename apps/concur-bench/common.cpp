@@ -163,6 +163,12 @@ Impl run_python(const Options& opt, const std::string& workload, std::int64_t it
   return impl;
 }
 
+void record_error(WorkloadResult& r, const std::string& error) {
+  if (error.empty()) return;
+  r.failed = true;
+  r.error = error;
+}
+
 void add_ratios(WorkloadResult& r, const std::vector<std::pair<std::string, double>>& targets) {
   if (!r.concur.available || r.concur.rate <= 0) return;
   for (const Impl& o : r.others) {

@@ -351,10 +351,7 @@ WorkloadResult run_asyncio_echo(const Options& opt) {
   }
   r.others.push_back(py);
   add_ratios(r, {{"Boost.Asio coroutines", 1.0}, {"Python", 5.0}});
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   return r;
 }
 

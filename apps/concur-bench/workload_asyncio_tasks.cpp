@@ -82,10 +82,7 @@ WorkloadResult run_asyncio_gather(const Options& opt) {
   r.others.push_back(run_python(opt, r.name, opt.quick ? 100'000 : 1'000'000,
                                 opt.quick ? 1 : opt.repeat, "", error));
   add_ratios(r, {{"Python", 100.0}});
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   return r;
 }
 
@@ -123,10 +120,7 @@ WorkloadResult run_asyncio_sleepers(const Options& opt) {
   r.notes.push_back("Python's bytes per task (tracemalloc) are printed by " +
                     std::string("bench/python/asyncio_sleepers.py on stderr"));
   add_ratios(r, {});
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   return r;
 }
 

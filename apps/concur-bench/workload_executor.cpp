@@ -170,13 +170,6 @@ Impl latency_impl(const std::string& name, const std::string& kind, const std::v
   return impl;
 }
 
-void finish(WorkloadResult& r, const std::string& error) {
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
-}
-
 }  // namespace
 
 WorkloadResult run_executor_submit(const Options& opt) {
@@ -201,7 +194,7 @@ WorkloadResult run_executor_submit(const Options& opt) {
   const std::int64_t py_items = opt.quick ? 50'000 : 200'000;
   r.others.push_back(run_python(opt, "executor_submit", py_items, opt.repeat,
                                 "--workers " + std::to_string(kWorkers), error));
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {{"Boost.Asio thread_pool + std::promise", 1.5},
                  {"oneTBB task_group (no futures)", 0.7},
                  {"Python", 30.0}});
@@ -217,7 +210,7 @@ WorkloadResult run_executor_map(const Options& opt) {
   const std::int64_t py_items = opt.quick ? 50'000 : 200'000;
   r.others.push_back(run_python(opt, "executor_map", py_items, opt.repeat,
                                 "--workers " + std::to_string(kWorkers), error));
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {});
   return r;
 }
@@ -238,7 +231,7 @@ WorkloadResult run_executor_latency(const Options& opt) {
   std::string error;
   r.others.push_back(run_python(opt, "executor_latency", opt.quick ? 1'000 : 5'000, 1,
                                 "--workers " + std::to_string(kWorkers), error));
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {});
   return r;
 }

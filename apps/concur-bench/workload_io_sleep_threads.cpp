@@ -74,10 +74,7 @@ WorkloadResult run_io_sleep_threads(const Options& opt) {
     error += std::string("std::thread: ") + e.what() + ". ";
   }
   r.others.push_back(run_python(opt, r.name, kThreads, repeat, "--sleep 2", error));
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   add_ratios(r, {});
   if (r.concur.available) {
     char buf[64];

@@ -72,10 +72,7 @@ WorkloadResult run_lock_counter(const Options& opt) {
   const std::int64_t py_items = opt.quick ? 1'000'000 : kThreads * kPerThread;
   r.others.push_back(run_python(opt, r.name, py_items, opt.repeat,
                                 "--threads " + std::to_string(kThreads), error));
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   add_ratios(r, {{"std::mutex", 1.0}});
   if (r.others.back().available) {
     r.notes.push_back("Rates (increments/s) are compared, not times: Python runs " +

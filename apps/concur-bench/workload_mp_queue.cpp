@@ -476,10 +476,7 @@ void finish(WorkloadResult& r, std::string error) {
   for (std::size_t at = 0; (at = error.find(";  ", at)) != std::string::npos;)
     error.erase(at + 1, 1);
   while (!error.empty() && (error.back() == ' ' || error.back() == ';')) error.pop_back();
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
 }
 
 std::string items_note(const WorkloadResult& r) {

@@ -59,10 +59,7 @@ double concur_pool_map(std::int64_t n, std::string& error) {
 }
 
 void finish_pool_workload(WorkloadResult& r, const std::string& error, std::int64_t py_items) {
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   add_ratios(r, {});
   r.notes.push_back("Python runs " + std::to_string(py_items) + " calls; rates are compared.");
 }
@@ -95,9 +92,9 @@ WorkloadResult run_process_pool(const Options& opt) {
                    "calls");
   const std::int64_t items = opt.quick ? 20'000 : 100'000;
   std::string error;
-  const std::vector<Impl> impls = measure_interleaved({Contender{"concur", "concur", concur_pool}},
-                                                      items, items / 10, opt.repeat, error);
-  r.concur = impls.at(0);
+  r.concur = measure_interleaved({Contender{"concur", "concur", concur_pool}}, items, items / 10,
+                                 opt.repeat, error)
+                 .at(0);
   const std::int64_t py_items = opt.quick ? 5'000 : 20'000;
   r.others.push_back(run_python(opt, "process_pool", py_items, opt.repeat,
                                 "--workers " + std::to_string(kPoolWorkers), error));

@@ -205,13 +205,6 @@ double sleep_threads(std::int64_t n, std::chrono::milliseconds sleep) {
   });
 }
 
-void finish(WorkloadResult& r, std::string& error) {
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
-}
-
 }  // namespace
 
 WorkloadResult run_process_start(const Options& opt) {
@@ -225,7 +218,7 @@ WorkloadResult run_process_start(const Options& opt) {
   r.concur = impls[0];
   r.others.push_back(impls[1]);
   r.others.push_back(run_python(opt, r.name, opt.quick ? 200 : 1000, opt.repeat, "", error));
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {{"fork+waitpid", 0.8}, {"Python", 5.0}});
   return r;
 }
@@ -244,7 +237,7 @@ WorkloadResult run_pipe_pingpong(const Options& opt) {
   r.others.push_back(impls[1]);
   r.others.push_back(
       run_python(opt, r.name, opt.quick ? 5'000 : 100'000, opt.repeat, "--size 64", error));
-  finish(r, error);
+  record_error(r, error);
   // <= 1.1x a raw pipe's round-trip time is a rate ratio >= 1/1.1.
   add_ratios(r, {{"raw pipe", 1.0 / 1.1}, {"Python", 1.0}});
   return r;
@@ -269,7 +262,7 @@ WorkloadResult run_cpu_bound(const Options& opt) {
   py_threads.name = "Python threads";
   r.others.push_back(py_proc);
   r.others.push_back(py_threads);
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {});
   r.notes.push_back(
       "C++ threads and processes both use every core; Python's threads take turns under the "
@@ -306,7 +299,7 @@ WorkloadResult run_io_sleep_processes(const Options& opt) {
   } else {
     r.others.push_back(run_python(opt, r.name, kSleepers, 1, "--sleep 2", error));
   }
-  finish(r, error);
+  record_error(r, error);
   add_ratios(r, {});
   r.notes.push_back("Ratio = other seconds / concur seconds (same 4,000 sleepers, 2 s each).");
   return r;

@@ -134,10 +134,7 @@ WorkloadResult run_queue_bounded(const Options& opt) {
   const std::int64_t py_items = 200'000;
   r.others.push_back(run_python(opt, r.name, py_items, opt.repeat,
                                 "--producers 2 --consumers 2 --maxsize 1024", error));
-  if (!error.empty()) {
-    r.failed = true;
-    r.error = error;
-  }
+  record_error(r, error);
   add_ratios(r, {{"moodycamel", 1.5}, {"oneTBB", 3.0}, {"Python", 15.0}});
   r.notes.push_back(
       "moodycamel BlockingConcurrentQueue is unbounded (enqueue / wait_dequeue, no tokens); "
